@@ -1,0 +1,155 @@
+"""Training and accreditation for cooperation coaches.
+
+`create_app()` is the WSGI application factory: `gunicorn 'lms:create_app()'`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms.config import load_config
+from lms.db import db
+from lms.extensions import babel, csrf, limiter, login_manager, migrate
+
+#: The repository root: templates/, courses/ and migrations/ live beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES = ("en", "de", "fr")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; `test_config` replaces the environment for tests."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=_instance_path(test_config),
+        instance_relative_config=True,
+    )
+    load_config(app, test_config)
+    _configure_logging(app)
+
+    import lms.models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+    _register_database_hooks(app)
+
+    from lms.errors import assign_request_id, register_error_handlers
+
+    app.before_request(assign_request_id)
+    register_error_handlers(app)
+    register_blueprints(app)
+    _register_template_helpers(app)
+
+    @app.after_request
+    def _add_request_id(response):  # type: ignore[no-untyped-def]
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    if int(app.config["PROXY_COUNT"]) > 0:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.accounts.views import bp as accounts_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.main.views import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, accounts_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _instance_path(test_config: dict[str, Any] | None) -> str:
+    import os
+
+    if test_config and test_config.get("INSTANCE_PATH"):
+        return str(test_config["INSTANCE_PATH"])
+    return os.environ.get("LMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+
+
+def _configure_logging(app: Flask) -> None:
+    from lms.errors import RequestIdFilter
+
+    package_logger = logging.getLogger("lms")
+    if not any(getattr(h, "_lms", False) for h in package_logger.handlers):
+        handler = logging.StreamHandler()
+        handler._lms = True  # type: ignore[attr-defined]
+        handler.addFilter(RequestIdFilter())
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        )
+        package_logger.addHandler(handler)
+        package_logger.propagate = False
+    package_logger.setLevel(logging.INFO)
+
+
+def _select_locale() -> str | None:
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from lms.accounts.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    # Sessions are revoked on the server; Flask-Login's "strong" mode would log users out
+    # whenever their address changes (mobile networks), so the basic check is kept.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+
+def _register_database_hooks(app: Flask) -> None:
+    """One commit per request: commit when the response is a success, roll back otherwise."""
+
+    @app.after_request
+    def _commit(response):  # type: ignore[no-untyped-def]
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    from lms.db import configure_sqlite
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from lms.accounts.models import Role
+
+    app.jinja_env.globals.update(Role=Role, get_locale=get_locale)
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"request_id": g.get("request_id", "")}

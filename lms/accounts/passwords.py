@@ -1,0 +1,52 @@
+"""The password rule: 12-128 characters, not a common password, not the user's own e-mail."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+#: A fixed hash to compare against when the account does not exist, so that a wrong
+#: e-mail costs the same time as a wrong password.
+_DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password", method="scrypt")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = resources.files("lms").joinpath("data/common-passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
+    """Return what is wrong with a new password (empty when it is acceptable)."""
+    problems: list[str] = []
+    if len(password) < MIN_LENGTH:
+        problems.append(str(_l("Use at least %(n)d characters.", n=MIN_LENGTH)))
+    if len(password) > MAX_LENGTH:
+        problems.append(str(_l("Use at most %(n)d characters.", n=MAX_LENGTH)))
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        problems.append(str(_l("This password is too common; choose another.")))
+    if email and lowered in {email.lower(), email.lower().split("@")[0]}:
+        problems.append(str(_l("Do not use your e-mail address as your password.")))
+    if name and lowered.replace(" ", "") == name.lower().replace(" ", ""):
+        problems.append(str(_l("Do not use your name as your password.")))
+    return problems
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password in constant work whether or not the account has one."""
+    if password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)

@@ -1,0 +1,52 @@
+"""The `lms` command line: a Flask CLI group, so `lms run`, `lms routes` and `lms shell` work."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
+from flask_migrate.cli import db as db_commands
+
+from lms.config import ConfigError
+
+
+def _create_app() -> Flask:
+    from lms import create_app
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise NoAppException(str(error)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli() -> None:
+    """Training and accreditation for cooperation coaches."""
+
+
+cli.add_command(db_commands)
+
+
+def register_commands(group: click.Group) -> None:
+    from lms.accounts.cli import users
+    from lms.demo import demo
+
+    group.add_command(users)
+    group.add_command(demo)
+
+
+register_commands(cli)
+
+
+def main() -> None:
+    """Entry point of the `lms` console script."""
+    try:
+        cli.main(prog_name="lms")
+    except ConfigError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+
+
+__all__ = ["cli", "main", "with_appcontext"]

@@ -1,0 +1,120 @@
+"""Request ids, error pages and the database-unavailable page: never a stack trace to a user."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("This changed in the meantime"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is briefly unavailable"),
+}
+EXPLANATIONS = {
+    400: _l("Check what you entered and try again."),
+    403: _l("If you think you should have access, ask your administrator."),
+    404: _l("The address may be mistyped, or the page may have moved."),
+    405: _l("Go back and use the buttons on the page."),
+    409: _l("Someone else changed this while you were working. Reload to see the current version."),
+    413: _l("Make the file smaller, or split it, and try again."),
+    429: _l("Please wait a little before trying again."),
+    500: _l("The problem has been logged. Please try again in a moment."),
+    503: _l("Please try again in a minute. Nothing you submitted was half-saved."),
+}
+
+
+def assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+class RequestIdFilter(logging.Filter):
+    """Add the current request id (or '-') to every log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def render_error(code: int, description: str | None = None):  # type: ignore[no-untyped-def]
+    request_id = g.get("request_id", "-")
+    title = str(TITLES.get(code, _l("Error")))
+    detail = description or str(EXPLANATIONS.get(code, ""))
+    if _wants_json():
+        body = {
+            "type": "about:blank",
+            "title": title,
+            "status": code,
+            "detail": detail,
+            "request_id": request_id,
+        }
+        response = jsonify(body)
+        response.status_code = code
+        response.mimetype = "application/problem+json"
+        return response
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title, detail=detail, request_id=request_id
+        ),
+        code,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = error.code or 500
+        # Werkzeug's own descriptions are generic English; ours are friendlier. Views that
+        # abort with a specific message pass it as the description.
+        custom = error.description if getattr(error, "lms_message", False) else None
+        return render_error(code, custom)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        log.warning("CSRF check failed: %s", error.description)
+        return render_error(
+            400,
+            str(_l("The form expired or was sent from elsewhere. Reload the page and try again.")),
+        )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+        log.error("Database error: %s", error.__class__.__name__, exc_info=error)
+        return render_error(503)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError):  # type: ignore[no-untyped-def]
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError | DBAPIError):
+            return database_unavailable(original)
+        log.error("Unhandled error", exc_info=original or error)
+        return render_error(500)
+
+    @app.errorhandler(ServiceUnavailable)
+    def unavailable(error: ServiceUnavailable):  # type: ignore[no-untyped-def]
+        return render_error(503)

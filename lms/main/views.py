@@ -1,0 +1,32 @@
+"""The home page each role lands on, and the liveness check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from lms.db import db
+from lms.extensions import limiter
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("main/home.html")
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():  # type: ignore[no-untyped-def]
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        database = "unreachable"
+    status = 200 if database == "ok" else 503
+    return jsonify(status="ok" if status == 200 else "degraded", database=database), status

@@ -1,0 +1,36 @@
+"""Absolute links and safe redirect targets."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """Build a link for e-mails and credentials from LMS_BASE_URL, never from the Host header."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context("/"):
+            path = url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + path
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Return `target` if it is a local path on this site, else `default`.
+
+    Refuses absolute and scheme-relative URLs, backslash tricks browsers read as `//`,
+    and anything with control characters or whitespace a browser would strip.
+    """
+    if not target or _CONTROL.search(target):
+        return default
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

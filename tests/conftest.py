@@ -1,0 +1,153 @@
+"""Test harness: the app and schema once per session, a rolled-back transaction per test.
+
+The suite runs on SQLite by default and on PostgreSQL when LMS_TEST_DATABASE_URL is set
+(`make test` does both when it is). End-to-end tests in a real browser run when LMS_E2E=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
+
+from lms import create_app
+from lms.db import db
+from lms.extensions import limiter
+
+POSTGRES_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
+PASSWORD = "correct horse battery staple"
+
+
+def base_test_config(instance: Path, database_url: str) -> dict[str, object]:
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SIGNING_KEY_PASSPHRASE": "test-signing-passphrase",
+        "DATABASE_URL": database_url,
+        "BASE_URL": "https://lms.example.test",
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "MAIL_URL": "log://",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URL": "memory://",
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL: set LMS_TEST_DATABASE_URL (make test does in CI)"
+                )
+            )
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    url = POSTGRES_URL or f"sqlite:///{instance / 'test.sqlite3'}"
+    application = create_app(base_test_config(instance, url))
+    with application.app_context():
+        reset_schema()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def reset_schema() -> None:
+    """Drop everything (also what migrations left) and build the schema from the models."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.metadata.drop_all(connection)
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[orm.scoped_session[orm.Session]]:
+    """Run the test inside a transaction that is rolled back afterwards.
+
+    The application's own commits become savepoint releases inside it, so every code path
+    runs as in production and nothing leaks into the next test.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        session = orm.scoped_session(
+            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        original = db.session
+        db.session = session  # type: ignore[assignment]
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app: Flask) -> None:
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: orm.scoped_session[orm.Session]) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_enabled(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def mail_outbox(monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-arg]
+    """Capture every mail the application delivers (after commit) in a list."""
+    from lms.notifications import mail as mail_module
+
+    sent: list = []  # type: ignore[type-arg]
+    monkeypatch.setattr(mail_module, "deliver", sent.append)
+    return sent
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    """Log in through the real form; return the response."""
+    return client.post("/auth/login", data={"email": email, "password": password})
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if not match:
+        match = re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def links_in(text: str) -> list[str]:
+    return re.findall(r"https?://\S+", text)
