@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
 from lms import create_app
@@ -81,24 +80,36 @@ def db_session(app: Flask) -> Iterator[orm.scoped_session[orm.Session]]:
     """Run the test inside a transaction that is rolled back afterwards.
 
     The application's own commits become savepoint releases inside it, so every code path
-    runs as in production and nothing leaks into the next test.
+    runs as in production and nothing leaks into the next test. No application context is
+    held during the test, so each request gets its own (and its own `g`) as in production;
+    the session is removed at the end of every request, so objects made by the test are
+    kept loaded (`expire_on_commit=False`) to stay readable afterwards.
     """
     with app.app_context():
         connection = db.engine.connect()
-        transaction = connection.begin()
-        session = orm.scoped_session(
-            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
-            scopefunc=_app_ctx_id,
-        )
-        original = db.session
-        db.session = session  # type: ignore[assignment]
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            transaction.rollback()
-            connection.close()
+    transaction = connection.begin()
+    session = orm.scoped_session(
+        orm.sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+        scopefunc=lambda: "test",
+    )
+    original = db.session
+    db.session = session  # type: ignore[assignment]
+    try:
+        yield session
+    finally:
+        session.remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app_ctx(app: Flask, db_session: orm.scoped_session[orm.Session]) -> Iterator[Flask]:
+    """An application context for tests that call services directly (not for requests)."""
+    with app.app_context():
+        yield app
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +135,16 @@ def csrf_enabled(app: Flask) -> Iterator[None]:
         yield
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def errors_as_pages(app: Flask) -> Iterator[None]:
+    """Let unexpected exceptions become the 500 page a user would see."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        yield
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
 
 
 @pytest.fixture

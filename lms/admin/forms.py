@@ -1,7 +1,14 @@
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -55,10 +62,11 @@ COUNTRY_CODES = [
 ROLE_LABELS = {Role.TRAINEE: _l("Trainee"), Role.TRAINER: _l("Trainer"), Role.ADMIN: _l("Admin")}
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     locale = get_locale()
     names = locale.territories if locale else {}
-    return sorted(((code, names.get(code, code)) for code in COUNTRY_CODES), key=lambda c: c[1])
+    choices = [SelectChoice(code, names.get(code, code)) for code in COUNTRY_CODES]
+    return sorted(choices, key=lambda choice: choice.label)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -69,7 +77,7 @@ class MultiCheckboxField(SelectMultipleField):
 def _role_field() -> MultiCheckboxField:
     return MultiCheckboxField(
         _l("Roles"),
-        choices=[(role.value, ROLE_LABELS[role]) for role in Role],
+        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role],
         validators=[DataRequired(message=_l("Choose at least one role."))],
     )
 
@@ -80,8 +88,8 @@ class _UserFields(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
 
     def set_organisations(self, organisations: list) -> None:  # type: ignore[type-arg]
-        self.organisation_id.choices = [(0, _l("— none —"))] + [
-            (org.id, org.name) for org in organisations
+        self.organisation_id.choices = [SelectChoice(0, _l("— none —"))] + [
+            SelectChoice(org.id, org.name) for org in organisations
         ]
 
 
