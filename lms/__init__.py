@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms import db as database  # not `db`: that name is the lms.db module
 from lms.config import load_config
-from lms.db import db
 from lms.extensions import babel, csrf, limiter, login_manager, migrate
 
 #: The repository root: templates/, courses/ and migrations/ live beside the package.
@@ -34,10 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     import lms.models  # noqa: F401  (registers every table)
 
-    db.init_app(app)
+    database.db.init_app(app)
     migrate.init_app(
         app,
-        db,
+        database.db,
         directory=str(PROJECT_ROOT / "migrations"),
         render_as_batch=True,
         compare_type=True,
@@ -49,12 +49,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_login(app)
     _register_database_hooks(app)
 
-    from lms.errors import assign_request_id, register_error_handlers
+    from lms.errors import assign_request_id, refuse_nul_bytes, register_error_handlers
 
     app.before_request(assign_request_id)
+    app.before_request(refuse_nul_bytes)
     register_error_handlers(app)
     register_blueprints(app)
     _register_template_helpers(app)
+
+    from lms.cli import register_commands
+
+    register_commands(app)
 
     @app.after_request
     def _add_request_id(response):  # type: ignore[no-untyped-def]
@@ -104,8 +109,11 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
+    from flask import has_request_context
     from flask_login import current_user
 
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated and current_user.locale:
         return str(current_user.locale)
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
@@ -132,15 +140,13 @@ def _register_database_hooks(app: Flask) -> None:
     @app.after_request
     def _commit(response):  # type: ignore[no-untyped-def]
         if response.status_code < 400:
-            db.session.commit()
+            database.db.session.commit()
         else:
-            db.session.rollback()
+            database.db.session.rollback()
         return response
 
-    from lms.db import configure_sqlite
-
     with app.app_context():
-        configure_sqlite(db.engine)
+        database.configure_sqlite(database.db.engine)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -29,15 +29,13 @@ def cli() -> None:
 cli.add_command(db_commands)
 
 
-def register_commands(group: click.Group) -> None:
+def register_commands(app: Flask) -> None:
+    """Attach the feature commands to the app, so `lms` and the test runner both see them."""
     from lms.accounts.cli import users
     from lms.demo import demo
 
-    group.add_command(users)
-    group.add_command(demo)
-
-
-register_commands(cli)
+    for command in (users, demo):
+        app.cli.add_command(command)
 
 
 def main() -> None:

@@ -103,6 +103,8 @@ def _as_bool(value: Any) -> bool:
 
 def _ensure_secrets(app: Flask, instance_path: Path) -> None:
     config = app.config
+    if config.get("BASE_URL"):
+        config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     if config["ENV"] == "production":
         missing = [env for key, env in REQUIRED_IN_PRODUCTION.items() if not config.get(key)]
         if missing:
@@ -119,7 +121,6 @@ def _ensure_secrets(app: Flask, instance_path: Path) -> None:
         stored = _development_secrets(instance_path, missing)
         for key in missing:
             config[key] = stored[key]
-    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
 
 
 def _development_secrets(instance_path: Path, wanted: list[str]) -> dict[str, str]:

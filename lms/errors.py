@@ -6,10 +6,10 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,15 @@ EXPLANATIONS = {
 def assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def refuse_nul_bytes() -> None:
+    """NUL never belongs in text a person typed; databases treat it inconsistently."""
+    values = list(request.args.values()) if request.args else []
+    if request.method in {"POST", "PUT", "PATCH"} and request.form:
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 class RequestIdFilter(logging.Filter):
@@ -102,7 +111,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
+    @app.errorhandler(InterfaceError)
     def database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
         log.error("Database error: %s", error.__class__.__name__, exc_info=error)
         return render_error(503)
@@ -110,7 +119,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError):  # type: ignore[no-untyped-def]
         original = getattr(error, "original_exception", None)
-        if isinstance(original, OperationalError | DBAPIError):
+        if isinstance(original, OperationalError | InterfaceError):
             return database_unavailable(original)
         log.error("Unhandled error", exc_info=original or error)
         return render_error(500)

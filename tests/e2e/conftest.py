@@ -1,0 +1,120 @@
+"""End-to-end harness: the app served on a free loopback port, driven by Chromium.
+
+Required when LMS_E2E=1 (CI sets it); otherwise skipped with a message that says so.
+Screenshots go to LMS_SCREENSHOT_DIR (default: screenshots/ at the repository root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from lms import PROJECT_ROOT, create_app
+from tests.conftest import base_test_config
+
+E2E_REQUIRED = os.environ.get("LMS_E2E") == "1"
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("LMS_SCREENSHOT_DIR", PROJECT_ROOT / "screenshots"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.e2e)
+            if not E2E_REQUIRED:
+                item.add_marker(
+                    pytest.mark.skip(reason="browser test: set LMS_E2E=1 to run it (CI does)")
+                )
+
+
+class LiveServer:
+    def __init__(self, app, host: str = "127.0.0.1") -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.server = make_server(host, 0, app, threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A separately migrated database with the demo data, as `make run` would have it."""
+    from flask_migrate import upgrade
+
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    config = base_test_config(instance, f"sqlite:///{instance / 'e2e.sqlite3'}")
+    config.update({"WTF_CSRF_ENABLED": True, "TESTING": False})
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    with LiveServer(live_app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/auth/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
