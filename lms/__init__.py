@@ -78,9 +78,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
+    from lms.cohorts.views import bp as cohorts_bp
+    from lms.courses.views import bp as courses_bp
     from lms.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, accounts_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, accounts_bp, admin_bp, courses_bp, cohorts_bp):
         app.register_blueprint(blueprint)
 
 

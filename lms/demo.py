@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -9,7 +11,11 @@ from flask.cli import with_appcontext
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Organisation, Role, User
-from lms.db import db
+from lms.cohorts.models import Cohort, CohortDeadline, CohortMember, MemberRole
+from lms.courses.cli import DEFAULT_PATH
+from lms.courses.models import Course
+from lms.courses.services import import_path, set_lesson_completed
+from lms.db import db, utcnow
 
 ORGANISATIONS = [
     ("Innovationsagentur Sachsen-Anhalt", "DE", "Saxony-Anhalt"),
@@ -47,15 +53,71 @@ def ensure_user(
     return user
 
 
+def ensure_cohort(course: Course, name: str, members: list[tuple[User, MemberRole]]) -> Cohort:
+    """A cohort that started a month ago and ends in five months, with module deadlines."""
+    cohort = db.session.scalar(sa.select(Cohort).filter_by(course_id=course.id, name=name))
+    if cohort is None:
+        today = utcnow().date()
+        cohort = Cohort(
+            course_id=course.id,
+            name=name,
+            starts_on=today - dt.timedelta(days=30),
+            ends_on=today + dt.timedelta(days=150),
+        )
+        db.session.add(cohort)
+        db.session.flush()
+        assessed = [m for m in course.modules if m.key_activity_id is not None]
+        for index, module in enumerate(assessed, start=1):
+            due = dt.datetime.combine(today + dt.timedelta(days=21 * index), dt.time(17), dt.UTC)
+            db.session.add(CohortDeadline(cohort_id=cohort.id, module_id=module.id, due_at=due))
+    enrolled = {(m.user_id, m.role) for m in cohort.members}
+    for user, role in members:
+        if (user.id, role) not in enrolled:
+            db.session.add(
+                CohortMember(
+                    cohort_id=cohort.id, user_id=user.id, role=role, lead=role == MemberRole.TRAINER
+                )
+            )
+    db.session.flush()
+    return cohort
+
+
+def ensure_reading(user: User, course: Course, lessons: int) -> None:
+    """Mark the first `lessons` lessons of a course as read, so progress shows."""
+    ordered = [lesson for module in course.modules for lesson in module.lessons]
+    for lesson in ordered[:lessons]:
+        set_lesson_completed(user.id, lesson, True)
+
+
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
     """Load demonstration data (safe to run again)."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("lms demo is for trying the system out; not in production.")
+    import_path(DEFAULT_PATH)
     organisations = [ensure_organisation(*row) for row in ORGANISATIONS]
-    for email, name, roles, org_index, password in PEOPLE:
+    people = [
         ensure_user(email, name, roles, organisations[org_index], password)
+        for email, name, roles, org_index, password in PEOPLE
+    ]
+    _admin, trainer, trainee, trainee2 = people
+    cohort_people = [
+        (trainer, MemberRole.TRAINER),
+        (trainee, MemberRole.TRAINEE),
+        (trainee2, MemberRole.TRAINEE),
+    ]
+    for slug, name in (
+        ("accredited-cooperation-coach", "Cooperation Coaches 2027 · Group A"),
+        ("open-innovation-for-smes", "Open Innovation 2027 · Group A"),
+    ):
+        course = db.session.scalar(sa.select(Course).filter_by(slug=slug))
+        if course is not None:
+            ensure_cohort(course, name, cohort_people)
+    coaching = db.session.scalar(sa.select(Course).filter_by(slug="accredited-cooperation-coach"))
+    if coaching is not None:
+        ensure_reading(trainee, coaching, 6)
+        ensure_reading(trainee2, coaching, 3)
     db.session.commit()
     base = current_app.config["BASE_URL"]
     click.echo(f"Demo data ready. Open {base}/ and log in as:")

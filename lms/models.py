@@ -2,5 +2,38 @@
 
 from lms.accounts.models import AccountToken, Organisation, User, UserRole, UserSession
 from lms.audit.models import AuditEvent
+from lms.cohorts.models import Cohort, CohortDeadline, CohortMember
+from lms.courses.models import (
+    CaseStudy,
+    ContentVersion,
+    Course,
+    JobProfile,
+    KeyActivity,
+    Lesson,
+    LessonCompletion,
+    Module,
+    RubricCriterion,
+    ToolboxItem,
+)
 
-__all__ = ["AccountToken", "AuditEvent", "Organisation", "User", "UserRole", "UserSession"]
+__all__ = [
+    "AccountToken",
+    "AuditEvent",
+    "CaseStudy",
+    "Cohort",
+    "CohortDeadline",
+    "CohortMember",
+    "ContentVersion",
+    "Course",
+    "JobProfile",
+    "KeyActivity",
+    "Lesson",
+    "LessonCompletion",
+    "Module",
+    "Organisation",
+    "RubricCriterion",
+    "ToolboxItem",
+    "User",
+    "UserRole",
+    "UserSession",
+]

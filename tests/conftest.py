@@ -172,3 +172,39 @@ def csrf_token_from(html: str) -> str:
 
 def links_in(text: str) -> list[str]:
     return re.findall(r"https?://\S+", text)
+
+
+def assert_inert_html(html: str) -> None:
+    """No script can run from this HTML: no script-capable tags, handlers or URL schemes."""
+    from html.parser import HTMLParser
+
+    problems: list[str] = []
+
+    class Inspector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in {
+                "script",
+                "iframe",
+                "object",
+                "embed",
+                "svg",
+                "math",
+                "img",
+                "style",
+                "form",
+                "base",
+                "meta",
+                "link",
+            }:
+                problems.append(f"<{tag}>")
+            for name, value in attrs:
+                if name.startswith("on") or name in {"style", "srcdoc"}:
+                    problems.append(f"{tag}[{name}]")
+                lowered = (value or "").strip().lower().replace("\x00", "")
+                if name in {"href", "src", "action", "formaction", "xlink:href"} and (
+                    lowered.startswith(("javascript:", "vbscript:", "data:"))
+                ):
+                    problems.append(f"{tag}[{name}={value}]")
+
+    Inspector().feed(html)
+    assert not problems, problems

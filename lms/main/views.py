@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from lms.courses import queries as course_queries
 from lms.db import db
 from lms.extensions import limiter
 
@@ -16,7 +17,9 @@ bp = Blueprint("main", __name__)
 def home():  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("main/home.html")
+    courses = course_queries.my_courses(current_user)
+    progress = course_queries.course_progress_for_many(current_user, courses)
+    return render_template("main/home.html", courses=courses, progress=progress)
 
 
 @bp.route("/healthz")

@@ -1,0 +1,134 @@
+"""Markdown to safe HTML: markdown-it-py renders, nh3 sanitises.
+
+Used for course content (with links between lessons resolved to site URLs) and for anything
+people type (answers, feedback), which must never carry script into a page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+#: Resolves a relative link found in the Markdown (e.g. "02-next.md") to a URL, or None.
+LinkResolver = Callable[[str], str | None]
+
+
+@dataclass
+class Rendered:
+    html: str
+    #: (level, anchor, title) for each h2/h3, for a table of contents.
+    toc: list[tuple[int, str, str]] = field(default_factory=list)
+    #: The text without markup, for search.
+    text: str = ""
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
+        ["table", "strikethrough"]
+    )
+
+
+_PARSER = _parser()
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def render(source: str, resolve_link: LinkResolver | None = None) -> Rendered:
+    """Render Markdown to sanitised HTML, collecting headings and plain text on the way."""
+    tokens = _PARSER.parse(source)
+    toc: list[tuple[int, str, str]] = []
+    used: set[str] = set()
+    words: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in {"h2", "h3"}:
+            title = tokens[index + 1].content
+            anchor = "sec-" + slugify(title)
+            while anchor in used:
+                anchor += "-1"
+            used.add(anchor)
+            token.attrSet("id", anchor)
+            toc.append((int(token.tag[1]), anchor, title))
+        if token.type == "inline" and token.children:
+            _rewrite_links(token.children, resolve_link)
+            words.append(token.content)
+    html = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    return Rendered(html=clean(html), toc=toc, text=" ".join(words))
+
+
+def _rewrite_links(children: list[Token], resolve_link: LinkResolver | None) -> None:
+    for child in children:
+        if child.type != "link_open":
+            continue
+        href = str(child.attrGet("href") or "")
+        if resolve_link is not None and not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+            resolved = resolve_link(href)
+            if resolved is not None:
+                child.attrSet("href", resolved)
+
+
+def clean(html: str) -> str:
+    """Sanitise HTML from any source: only harmless tags, attributes and URL schemes stay."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_user_text(source: str) -> str:
+    """Render what a person typed (answers, feedback) to safe HTML."""
+    return render(source).html
