@@ -45,7 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     _init_login(app)
     _register_database_hooks(app)
 
@@ -58,8 +58,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from lms.cli import register_commands
+    from lms.grading import eligibility
 
     register_commands(app)
+    eligibility.connect(app)
 
     @app.after_request
     def _add_request_id(response):  # type: ignore[no-untyped-def]
@@ -77,12 +79,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.assessments.views import bp as assessments_bp
     from lms.auth.views import bp as auth_bp
     from lms.cohorts.views import bp as cohorts_bp
     from lms.courses.views import bp as courses_bp
+    from lms.grading.views import bp as grading_bp
     from lms.main.views import bp as main_bp
+    from lms.notifications.views import bp as notifications_bp
 
-    for blueprint in (main_bp, auth_bp, accounts_bp, admin_bp, courses_bp, cohorts_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        accounts_bp,
+        admin_bp,
+        courses_bp,
+        cohorts_bp,
+        assessments_bp,
+        grading_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -121,6 +136,15 @@ def _select_locale() -> str | None:
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
 
 
+def _select_timezone() -> str | None:
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return str(current_user.timezone)
+    return "Europe/Brussels"
+
+
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
@@ -152,12 +176,32 @@ def _register_database_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
+    from flask_babel import format_datetime, get_locale
+    from markupsafe import Markup
 
     from lms.accounts.models import Role
+    from lms.markdown import render_user_text
 
     app.jinja_env.globals.update(Role=Role, get_locale=get_locale)
+    app.jinja_env.filters["markdown"] = lambda text: Markup(render_user_text(text or ""))  # noqa: S704 (sanitised by nh3)
+    app.jinja_env.filters["datetime_local"] = lambda value: format_datetime(value, "medium")
+    app.jinja_env.filters["age"] = _age
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"request_id": g.get("request_id", "")}
+        from flask_login import current_user
+
+        from lms.notifications.services import unread_count
+
+        signed_in = bool(getattr(current_user, "is_authenticated", False))
+        unread = unread_count(current_user.id) if signed_in else 0
+        return {"request_id": g.get("request_id", ""), "unread_notifications": unread}
+
+
+def _age(value: Any) -> str:
+    """How long ago, in words ("3 days ago")."""
+    import datetime as dt
+
+    from flask_babel import format_timedelta
+
+    return str(format_timedelta(value - dt.datetime.now(dt.UTC), add_direction=True))

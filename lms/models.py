@@ -1,6 +1,7 @@
 """Import every feature's models so that metadata (and Alembic) sees all tables."""
 
 from lms.accounts.models import AccountToken, Organisation, User, UserRole, UserSession
+from lms.assessments.models import Attachment, Submission
 from lms.audit.models import AuditEvent
 from lms.cohorts.models import Cohort, CohortDeadline, CohortMember
 from lms.courses.models import (
@@ -15,8 +16,11 @@ from lms.courses.models import (
     RubricCriterion,
     ToolboxItem,
 )
+from lms.grading.models import CommentSnippet, Grade
+from lms.notifications.models import Notification
 
 __all__ = [
+    "Attachment", "CommentSnippet", "Grade", "Notification", "Submission",
     "AccountToken",
     "AuditEvent",
     "CaseStudy",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role, User
 from lms.accounts.services import (
@@ -68,11 +68,8 @@ def create_cohort(
         blind_marking=blind_marking,
         moderation=moderation,
     )
-    _in_savepoint(
-        lambda: db.session.add(cohort),
-        _("This course already has a cohort with this name."),
-        "name",
-    )
+    db.session.add(cohort)
+    db.session.flush()
     audit.record("cohort.created", "cohorts", cohort.id, actor=actor, **_snapshot(cohort))
     return cohort
 
@@ -91,16 +88,13 @@ def update_cohort(
     """Change a cohort's name, dates and marking rules, recording before and after."""
     name = _checked(cohort.course, cohort, name, starts_on, ends_on)
     before = _snapshot(cohort)
-
-    def change() -> None:
-        cohort.name = name
-        cohort.starts_on = starts_on
-        cohort.ends_on = ends_on
-        cohort.late_policy = late_policy
-        cohort.blind_marking = blind_marking
-        cohort.moderation = moderation
-
-    _in_savepoint(change, _("This course already has a cohort with this name."), "name")
+    cohort.name = name
+    cohort.starts_on = starts_on
+    cohort.ends_on = ends_on
+    cohort.late_policy = late_policy
+    cohort.blind_marking = blind_marking
+    cohort.moderation = moderation
+    db.session.flush()
     after = _snapshot(cohort)
     if before != after:
         audit.record(
@@ -141,22 +135,10 @@ def _snapshot(cohort: Cohort) -> dict[str, object]:
     }
 
 
-def _in_savepoint(change: Callable[[], object], message: str, field_name: str) -> None:
-    """Make `change` and flush it in a savepoint; if a unique constraint fires (a concurrent
-    request got there first), undo just that and raise CohortError with `message`."""
-    try:
-        with db.session.begin_nested():
-            change()
-    except IntegrityError as error:
-        raise CohortError(message, field_name) from error
-
-
 # --- Deadlines ------------------------------------------------------------------------------
 
 
-def set_deadlines(
-    cohort: Cohort, deadlines: Mapping[int, dt.datetime | None], *, actor: User
-) -> None:
+def set_deadlines(cohort: Cohort, deadlines: Mapping[int, dt.datetime | None], actor: User) -> None:
     """Set (or, for None, remove) the submission deadline of assessed modules by module id.
 
     Modules not in `deadlines` keep theirs; a module that is not an assessed module of the
@@ -203,11 +185,8 @@ def enrol(
     if problem:
         raise CohortError(problem, "email")
     member = CohortMember(user=user, role=role, lead=lead)
-    _in_savepoint(
-        lambda: cohort.members.append(member),
-        _("%(email)s is already in this cohort.", email=user.email),
-        "email",
-    )
+    cohort.members.append(member)
+    db.session.flush()
     audit.record(
         "cohort.member_enrolled",
         "cohorts",
@@ -313,7 +292,8 @@ def enrol_from_csv(cohort: Cohort, text: str, *, actor: User) -> CsvResult:
     The header row names the columns: `email` (required), `role` (trainee or trainer;
     trainee if absent) and `name` (needed only for people without an account). Every row
     is checked first; if any has a problem, nothing at all changes and every problem is
-    returned with its line number.
+    returned with its line number. CohortError means an account appeared meanwhile; the
+    caller rolls back (a view does so by answering 422).
     """
     rows, errors = _parse_csv(text)
     errors += _check_rows(cohort, rows)
@@ -321,23 +301,20 @@ def enrol_from_csv(cohort: Cohort, text: str, *, actor: User) -> CsvResult:
         return CsvResult(errors=sorted(errors))
     result = CsvResult()
     users = _users_by_email(row.email for row in rows)
-
-    def change() -> None:
-        for row in rows:
-            user = users.get(row.email)
-            if user is None:
+    for row in rows:  # accounts first: each is flushed on its own, so keep those flushes small
+        if row.email not in users:
+            try:
                 user = create_user(row.email, row.name, [Role(row.role.value)], actor=actor)
-                send_invitation(user, actor=actor)
-                result.invited.append(user)
-            member = CohortMember(user=user, role=row.role)
-            cohort.members.append(member)
-            result.enrolled.append(member)
-
-    # create_user refuses an e-mail registered meanwhile; the savepoint catches the rest.
-    try:
-        _in_savepoint(change, _("Someone in the file was added meanwhile; try again."), "file")
-    except AccountError as error:
-        raise CohortError(error.message, "file") from error
+            except AccountError as error:  # registered since the check: the caller rolls back
+                raise CohortError(error.message, "file") from error
+            send_invitation(user, actor=actor)
+            users[row.email] = user
+            result.invited.append(user)
+    for row in rows:
+        member = CohortMember(user=users[row.email], role=row.role)
+        cohort.members.append(member)
+        result.enrolled.append(member)
+    db.session.flush()
     audit.record(
         "cohort.csv_imported",
         "cohorts",
@@ -355,7 +332,7 @@ def _parse_csv(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
     if not text.strip():
         return [], [(1, _("The file is empty."))]
     lines = io.StringIO(text, newline="")
-    first = text.splitlines()[0]
+    first = next(line for line in text.splitlines() if line.strip())
     start = 1
     if first.lower().startswith("sep=") and len(first) == 5:  # Excel's delimiter hint
         delimiter = first[4]
@@ -386,7 +363,10 @@ def _parse_csv(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
                 continue
             count += 1
             if count > MAX_CSV_ROWS:
-                message = _("The file lists more than %(max)s people; split it.", max="2,000")
+                message = _(
+                    "The file lists more than %(max)s people; split it.",
+                    max=format_number(MAX_CSV_ROWS),
+                )
                 return [], [(line, message)]
             row, problems = _parse_row(line, header, cells, seen)
             errors += [(line, problem) for problem in problems]

@@ -26,6 +26,7 @@ from lms.courses.models import (
 )
 from lms.db import db, utcnow
 from lms.markdown import render
+from lms.signals import lesson_completed
 
 M = TypeVar("M")
 
@@ -341,9 +342,13 @@ def set_lesson_completed(user_id: int, lesson: Lesson, completed: bool) -> None:
     row = db.session.get(LessonCompletion, (user_id, lesson.id))
     if completed and row is None:
         db.session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id))
+        db.session.flush()
+        lesson_completed.send(
+            current_app._get_current_object(), user_id=user_id, course_id=lesson.course_id
+        )
     elif not completed and row is not None:
         db.session.delete(row)
-    db.session.flush()
+        db.session.flush()
 
 
 def active_lessons(course: Course) -> Iterable[Lesson]:

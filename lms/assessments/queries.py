@@ -1,0 +1,64 @@
+"""What a trainee's case-study page needs to show: deadline, attempts, the open attempt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from lms.accounts.models import User
+from lms.assessments import services
+from lms.assessments.models import Submission, SubmissionState
+from lms.cohorts.models import Cohort, LatePolicy
+from lms.courses.models import Module
+from lms.db import utcnow
+
+
+@dataclass
+class Workspace:
+    cohort: Cohort | None
+    due_at: dt.datetime | None
+    late_refused: bool
+    attempts: list[Submission]
+    used: int
+    allowed: int
+    current: Submission | None
+
+    @property
+    def left(self) -> int:
+        return max(self.allowed - self.used, 0)
+
+    @property
+    def passed(self) -> bool:
+        return any(a.state == SubmissionState.PASSED for a in self.attempts)
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and utcnow() > self.due_at
+
+    @property
+    def can_write(self) -> bool:
+        if self.cohort is None or self.passed:
+            return False
+        if self.current is not None and self.current.editable:
+            return not (self.overdue and self.late_refused)
+        if self.current is not None and self.current.state in {
+            SubmissionState.SUBMITTED,
+            SubmissionState.IN_REVIEW,
+        }:
+            return False
+        return self.left > 0 and not (self.overdue and self.late_refused)
+
+
+def workspace(user: User, module: Module) -> Workspace:
+    cohort = services.trainee_cohort(user, module.course)
+    rows = services.attempts(user, module)
+    due = services.deadline(cohort, module) if cohort is not None else None
+    return Workspace(
+        cohort=cohort,
+        due_at=due.due_at if due else None,
+        late_refused=cohort is not None and cohort.late_policy == LatePolicy.REFUSE,
+        attempts=rows,
+        used=services.attempts_used(rows),
+        allowed=module.course.max_attempts,
+        current=rows[-1] if rows else None,
+    )

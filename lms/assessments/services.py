@@ -1,0 +1,221 @@
+"""A trainee's work on a case study: drafts, attachments, submitting and withdrawing.
+
+Every rule (deadline, attempt limit, frozen attempts, file types and quota) is enforced here,
+on the server, whatever the page showed.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from lms.accounts.models import User
+from lms.assessments import uploads
+from lms.assessments.models import EDITABLE, GRADED, Attachment, Submission, SubmissionState
+from lms.audit import services as audit
+from lms.cohorts.models import Cohort, CohortDeadline, CohortMember, LatePolicy, MemberRole
+from lms.courses.models import Course, Module
+from lms.db import db, utcnow
+
+MAX_ANSWER_CHARS = 100_000
+MAX_ATTACHMENTS = 10
+
+
+class SubmissionError(ValueError):
+    """A request about a submission that the rules refuse; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def trainee_cohort(user: User, course: Course) -> Cohort | None:
+    """The cohort in which this person takes the course as a trainee (most recent first)."""
+    return db.session.scalar(
+        sa.select(Cohort)
+        .join(CohortMember)
+        .where(
+            Cohort.course_id == course.id,
+            CohortMember.user_id == user.id,
+            CohortMember.role == MemberRole.TRAINEE,
+        )
+        .order_by(Cohort.starts_on.desc())
+        .limit(1)
+    )
+
+
+def attempts(user: User, module: Module) -> list[Submission]:
+    return list(
+        db.session.scalars(
+            sa.select(Submission)
+            .filter_by(user_id=user.id, module_id=module.id)
+            .order_by(Submission.attempt)
+        )
+    )
+
+
+def attempts_used(rows: list[Submission]) -> int:
+    return sum(1 for row in rows if row.state in GRADED)
+
+
+def deadline(cohort: Cohort, module: Module) -> CohortDeadline | None:
+    return db.session.get(CohortDeadline, (cohort.id, module.id))
+
+
+def current_attempt(user: User, module: Module) -> Submission | None:
+    rows = attempts(user, module)
+    return rows[-1] if rows else None
+
+
+def save_draft(
+    user: User, module: Module, answer: str, *, expected_version: int | None
+) -> Submission:
+    """Create or update the trainee's open attempt; refuse when none may be opened."""
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise SubmissionError(_("The answer is longer than %(n)d characters.", n=MAX_ANSWER_CHARS))
+    submission = _open_attempt(user, module)
+    if (
+        expected_version is not None
+        and submission.id is not None
+        and submission.version != expected_version
+    ):
+        raise SubmissionError(_("This answer changed in another window. Reload it first."))
+    submission.answer = answer
+    db.session.flush()
+    return submission
+
+
+def _open_attempt(user: User, module: Module) -> Submission:
+    course = module.course
+    cohort = trainee_cohort(user, course)
+    if cohort is None or module.case_study is None:
+        raise SubmissionError(_("You are not enrolled to take this case study."))
+    rows = attempts(user, module)
+    latest = rows[-1] if rows else None
+    if latest is not None and latest.state in EDITABLE:
+        return latest
+    if latest is not None and latest.state in {
+        SubmissionState.SUBMITTED,
+        SubmissionState.IN_REVIEW,
+    }:
+        raise SubmissionError(_("Your attempt is with the trainers; it can no longer be edited."))
+    if any(row.state == SubmissionState.PASSED for row in rows):
+        raise SubmissionError(_("You have already passed this case study."))
+    if attempts_used(rows) >= course.max_attempts:
+        raise SubmissionError(_("You have used all %(n)d attempts.", n=course.max_attempts))
+    _check_deadline(cohort, module)
+    version = course.current_version
+    if version is None:
+        raise SubmissionError(_("This course has no published content."))
+    submission = Submission(
+        user_id=user.id,
+        module_id=module.id,
+        cohort_id=cohort.id,
+        content_version_id=version.id,
+        attempt=len(rows) + 1,
+    )
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def _check_deadline(cohort: Cohort, module: Module) -> bool:
+    """Return whether it is late; raise when late work is refused."""
+    due = deadline(cohort, module)
+    if due is None or utcnow() <= due.due_at:
+        return False
+    if cohort.late_policy == LatePolicy.REFUSE:
+        raise SubmissionError(_("The deadline for this case study has passed."))
+    return True
+
+
+def add_attachment(
+    user: User, submission: Submission, stream: IO[bytes], filename: str
+) -> Attachment:
+    """Store a file for an editable attempt of the user's own; type checked by content."""
+    _own_editable(user, submission)
+    if len(submission.attachments) >= MAX_ATTACHMENTS:
+        raise SubmissionError(_("An answer can have at most %(n)d files.", n=MAX_ATTACHMENTS))
+    limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    quota = int(current_app.config.get("UPLOAD_QUOTA_MB", 100)) * 1024 * 1024
+    used = (
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Attachment.size), 0))
+            .join(Submission)
+            .where(Submission.user_id == user.id)
+        )
+        or 0
+    )
+    try:
+        stored = uploads.store(stream, min(limit, quota - int(used)))
+    except uploads.UploadRefused as error:
+        if "larger than the limit" in str(error) and quota - int(used) < limit:
+            raise SubmissionError(_("Your storage quota is full. Remove a file first.")) from None
+        raise SubmissionError(str(error)) from None
+    name = uploads.display_name(filename)
+    attachment = Attachment(
+        submission=submission,
+        original_name=name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def remove_attachment(user: User, attachment: Attachment) -> None:
+    _own_editable(user, attachment.submission)
+    uploads.delete_after_commit(attachment.stored_name)
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+def _own_editable(user: User, submission: Submission) -> None:
+    if submission.user_id != user.id:
+        raise PermissionError("not the owner")
+    if not submission.editable:
+        raise SubmissionError(_("This attempt is frozen and can no longer be changed."))
+
+
+def submit(user: User, submission: Submission, *, expected_version: int) -> Submission:
+    """Hand in an attempt: it is frozen from now on."""
+    _own_editable(user, submission)
+    if submission.version != expected_version:
+        raise SubmissionError(
+            _("This answer changed since you opened it. Check it and submit again.")
+        )
+    if not submission.answer.strip() and not submission.attachments:
+        raise SubmissionError(_("Write an answer or attach a file before submitting."))
+    submission.late = _check_deadline(submission.cohort, submission.module)
+    submission.state = SubmissionState.SUBMITTED
+    submission.submitted_at = utcnow()
+    submission.claimed_by_id = None
+    db.session.flush()
+    audit.record(
+        "submission.submitted",
+        "submissions",
+        submission.id,
+        actor=user,
+        attempt=submission.attempt,
+        late=submission.late,
+    )
+    return submission
+
+
+def withdraw(user: User, submission: Submission) -> None:
+    """Take a submitted attempt back to draft, as long as no trainer has started on it."""
+    if submission.user_id != user.id:
+        raise PermissionError("not the owner")
+    if submission.state != SubmissionState.SUBMITTED:
+        raise SubmissionError(_("Review has started: the attempt can no longer be withdrawn."))
+    submission.state = SubmissionState.DRAFT
+    submission.submitted_at = None
+    submission.late = False
+    db.session.flush()
+    audit.record("submission.withdrawn", "submissions", submission.id, actor=user)

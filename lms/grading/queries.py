@@ -1,0 +1,133 @@
+"""The grading queue and agreement statistics, as aggregate queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from lms.accounts.models import User
+from lms.assessments.models import Submission, SubmissionState
+from lms.cohorts.models import Cohort, CohortMember, MemberRole
+from lms.courses.models import Module
+from lms.db import db
+from lms.grading.models import Grade, GradeKind
+
+WAITING = (SubmissionState.SUBMITTED, SubmissionState.IN_REVIEW)
+
+
+@dataclass
+class QueueFilters:
+    cohort_id: int | None = None
+    module_id: int | None = None
+    state: SubmissionState | None = None
+    late: bool | None = None
+
+
+def graded_cohort_ids(user: User) -> sa.Select[tuple[int]]:
+    if user.is_admin:
+        return sa.select(Cohort.id)
+    return sa.select(CohortMember.cohort_id).where(
+        CohortMember.user_id == user.id, CohortMember.role == MemberRole.TRAINER
+    )
+
+
+def queue(user: User, filters: QueueFilters) -> sa.Select[tuple[Submission]]:
+    """Submissions this person may grade, oldest first; never their own."""
+    query = (
+        sa.select(Submission)
+        .where(Submission.cohort_id.in_(graded_cohort_ids(user)), Submission.user_id != user.id)
+        .options(
+            orm.selectinload(Submission.user),
+            orm.selectinload(Submission.module),
+            orm.selectinload(Submission.cohort),
+            orm.selectinload(Submission.claimed_by),
+        )
+        .order_by(Submission.submitted_at.asc(), Submission.id.asc())
+    )
+    if filters.state is not None:
+        query = query.where(Submission.state == filters.state)
+    else:
+        query = query.where(Submission.state.in_(WAITING))
+    if filters.cohort_id is not None:
+        query = query.where(Submission.cohort_id == filters.cohort_id)
+    if filters.module_id is not None:
+        query = query.where(Submission.module_id == filters.module_id)
+    if filters.late is not None:
+        query = query.where(Submission.late.is_(filters.late))
+    return query
+
+
+def state_counts(user: User) -> dict[SubmissionState, int]:
+    rows = db.session.execute(
+        sa.select(Submission.state, sa.func.count())
+        .where(
+            Submission.cohort_id.in_(graded_cohort_ids(user)),
+            Submission.user_id != user.id,
+            Submission.state != SubmissionState.DRAFT,
+        )
+        .group_by(Submission.state)
+    ).all()
+    return {state: int(count) for state, count in rows}
+
+
+def queue_choices(user: User) -> tuple[list[Cohort], list[Module]]:
+    cohorts = list(
+        db.session.scalars(
+            sa.select(Cohort).where(Cohort.id.in_(graded_cohort_ids(user))).order_by(Cohort.name)
+        )
+    )
+    modules = list(
+        db.session.scalars(
+            sa.select(Module)
+            .where(
+                Module.course_id.in_([c.course_id for c in cohorts]),
+                Module.key_activity_id.is_not(None),
+                Module.retired_at.is_(None),
+            )
+            .order_by(Module.course_id, Module.position)
+        )
+    )
+    return cohorts, modules
+
+
+def agreement_by_marker() -> list[tuple[User, int, int]]:
+    """Per first marker: second-marked submissions, and how many the second marker agreed with."""
+    first = orm.aliased(Grade)
+    second = orm.aliased(Grade)
+    rows = db.session.execute(
+        sa.select(
+            first.grader_id,
+            sa.func.count(),
+            sa.func.sum(
+                sa.case(
+                    (
+                        sa.and_(
+                            first.passed == second.passed,
+                            sa.func.abs(first.score - second.score) <= 10,
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .join(
+            second,
+            sa.and_(
+                second.submission_id == first.submission_id,
+                second.kind == GradeKind.SECOND,
+                second.completed_at.is_not(None),
+            ),
+        )
+        .where(first.kind == GradeKind.FIRST, first.completed_at.is_not(None))
+        .group_by(first.grader_id)
+    ).all()
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(User).where(User.id.in_([r[0] for r in rows if r[0] is not None]))
+        )
+    }
+    return [(users[r[0]], int(r[1]), int(r[2] or 0)) for r in rows if r[0] in users]
