@@ -77,10 +77,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    from lms.urls import MAX_ID
+
+    class BoundedInt(IntegerConverter):
+        """Ids in URLs stay within what the database can hold (larger ones are 404)."""
+
+        def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedInt
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.auth.views import bp as auth_bp
+    from lms.certificates.views import bp as certificates_public_bp
     from lms.cohorts.views import bp as cohorts_bp
     from lms.courses.views import bp as courses_bp
     from lms.grading.views import bp as grading_bp
@@ -97,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         assessments_bp,
         grading_bp,
         notifications_bp,
+        certificates_public_bp,
     ):
         app.register_blueprint(blueprint)
 

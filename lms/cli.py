@@ -32,10 +32,11 @@ cli.add_command(db_commands)
 def register_commands(app: Flask) -> None:
     """Attach the feature commands to the app, so `lms` and the test runner both see them."""
     from lms.accounts.cli import users
+    from lms.certificates.cli import certificates, keys
     from lms.courses.cli import courses
     from lms.demo import demo
 
-    for command in (users, courses, demo):
+    for command in (users, courses, demo, keys, certificates):
         app.cli.add_command(command)
 
 

@@ -3,6 +3,7 @@
 from lms.accounts.models import AccountToken, Organisation, User, UserRole, UserSession
 from lms.assessments.models import Attachment, Submission
 from lms.audit.models import AuditEvent
+from lms.certificates.models import Certificate, SigningKey, StatusList
 from lms.cohorts.models import Cohort, CohortDeadline, CohortMember
 from lms.courses.models import (
     CaseStudy,
@@ -40,4 +41,7 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "Certificate",
+    "SigningKey",
+    "StatusList",
 ]

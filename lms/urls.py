@@ -34,3 +34,15 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+#: The largest id the database columns hold; larger numbers in URLs simply do not exist.
+MAX_ID = 2**31 - 1
+
+
+def int_arg(value: str | None) -> int | None:
+    """A query-string id: a positive whole number in range, or None."""
+    if value is None or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None

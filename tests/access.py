@@ -32,6 +32,7 @@ def check_access(
         if person is not None:
             assert login(client, person.email).status_code == 302
         response = client.open(url, method=method, data=data)
+        response.close()
         want = expected[name]
         if want == LOGIN:
             got_login = response.status_code == 302 and "/auth/login" in response.headers.get(

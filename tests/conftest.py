@@ -112,6 +112,17 @@ def app_ctx(app: Flask, db_session: orm.scoped_session[orm.Session]) -> Iterator
         yield app
 
 
+@pytest.fixture
+def shipped_courses(app, db_session):  # type: ignore[no-untyped-def]
+    """The real courses, imported; no application context is kept (requests need their own)."""
+    from lms.courses.cli import DEFAULT_PATH
+    from lms.courses.services import import_path
+
+    with app.app_context():
+        import_path(DEFAULT_PATH)
+        db.session.commit()  # releases the test's savepoint; the outer transaction still rolls back
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(app: Flask) -> None:
     with app.app_context():

@@ -14,6 +14,7 @@ from lms.db import db
 from lms.extensions import limiter
 from lms.permissions import fresh_login_required, role_required
 from lms.rendering import render_form
+from lms.urls import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,7 +34,7 @@ def users():  # type: ignore[no-untyped-def]
     search = request.args.get("q", "")[:200]
     role_value = request.args.get("role", "")
     role = Role(role_value) if role_value in {r.value for r in Role} else None
-    organisation_id = request.args.get("organisation", type=int)
+    organisation_id = int_arg(request.args.get("organisation"))
     page = db.paginate(
         queries.users_query(search, role, organisation_id),
         per_page=int(current_app.config["USERS_PER_PAGE"]),

@@ -31,6 +31,7 @@ from lms.db import db
 from lms.extensions import limiter
 from lms.permissions import role_required
 from lms.rendering import render_form
+from lms.urls import int_arg
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
 
@@ -86,7 +87,7 @@ def _detail(cohort: Cohort, **forms: Any) -> Any:
 
 @bp.route("")
 def index():  # type: ignore[no-untyped-def]
-    course_id = request.args.get("course", type=int)
+    course_id = int_arg(request.args.get("course"))
     return render_template(
         "cohorts/index.html",
         rows=queries.cohorts_with_counts(course_id),

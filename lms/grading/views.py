@@ -17,6 +17,7 @@ from lms.grading import queries, services
 from lms.grading.forms import ReassignForm, ReturnForm, SnippetForm, rubric_form_class
 from lms.grading.models import CommentSnippet, Grade, GradeKind
 from lms.permissions import role_required
+from lms.urls import int_arg
 
 bp = Blueprint("grading", __name__, url_prefix="/grading")
 
@@ -40,8 +41,8 @@ def _gradable(submission_id: int) -> Submission:
 def queue():  # type: ignore[no-untyped-def]
     state = request.args.get("state", "")
     filters = queries.QueueFilters(
-        cohort_id=request.args.get("cohort", type=int),
-        module_id=request.args.get("module", type=int),
+        cohort_id=int_arg(request.args.get("cohort")),
+        module_id=int_arg(request.args.get("module")),
         state=SubmissionState(state) if state in {s.value for s in SubmissionState} else None,
         late={"yes": True, "no": False}.get(request.args.get("late", "")),
     )

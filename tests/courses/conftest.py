@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from lms.cohorts.models import Cohort, CohortMember, MemberRole
-from lms.courses.cli import DEFAULT_PATH
 from lms.db import db
 
 LEVELS = {i: f"Level {i} - what is present at level {i}." for i in range(5)}
@@ -119,16 +118,6 @@ def mini_courses(tmp_path: Path) -> Path:
         write(folder / "rubric.yaml", rubric((f"{activity.lower()}-quality", activity)))
         write(folder / "marking-notes.md", "Strong answers do X.\n")
     return root
-
-
-@pytest.fixture
-def shipped_courses(app, db_session):  # type: ignore[no-untyped-def]
-    """The real courses, imported; no application context is kept (requests need their own)."""
-    from lms.courses.services import import_path
-
-    with app.app_context():
-        import_path(DEFAULT_PATH)
-        db.session.commit()  # releases the test's savepoint; the outer transaction still rolls back
 
 
 def enrol(course_id: int, *members: tuple[object, MemberRole], name: str = "Test cohort") -> Cohort:
