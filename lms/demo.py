@@ -31,6 +31,13 @@ PEOPLE = [
     ("trainee@demo.example", "Theo Trainee", [Role.TRAINEE], 0, "demo-trainee-pass-2026"),
     ("trainee2@demo.example", "Chloé Dubois", [Role.TRAINEE], 1, "demo-trainee-pass-2026"),
 ]
+#: More trainees and a second trainer, so that queues and progress look like a real cohort.
+EXTRA_PEOPLE = [
+    ("marta@demo.example", "Marta Kowalski", [Role.TRAINEE], 0),
+    ("jonas@demo.example", "Jonas Weber", [Role.TRAINEE], 0),
+    ("pieter@demo.example", "Pieter de Vries", [Role.TRAINEE], 2),
+    ("second.trainer@demo.example", "Sven Second", [Role.TRAINER], 1),
+]
 
 
 def ensure_organisation(name: str, country: str, region: str) -> Organisation:
@@ -102,10 +109,18 @@ def demo() -> None:
         for email, name, roles, org_index, password in PEOPLE
     ]
     _admin, trainer, trainee, trainee2 = people
+    marta, jonas, pieter, second = [
+        ensure_user(email, name, roles, organisations[org_index], "demo-extra-pass-2026")
+        for email, name, roles, org_index in EXTRA_PEOPLE
+    ]
     cohort_people = [
         (trainer, MemberRole.TRAINER),
+        (second, MemberRole.TRAINER),
         (trainee, MemberRole.TRAINEE),
         (trainee2, MemberRole.TRAINEE),
+        (marta, MemberRole.TRAINEE),
+        (jonas, MemberRole.TRAINEE),
+        (pieter, MemberRole.TRAINEE),
     ]
     for slug, name in (
         ("accredited-cooperation-coach", "Cooperation Coaches 2027 · Group A"),
@@ -118,9 +133,62 @@ def demo() -> None:
     if coaching is not None:
         ensure_reading(trainee, coaching, 6)
         ensure_reading(trainee2, coaching, 3)
+        ensure_reading(jonas, coaching, 8)
+        ensure_reading(pieter, coaching, 2)
+        demo_grading(coaching, trainer, second, trainee, trainee2, jonas, pieter, marta)
     db.session.commit()
     base = current_app.config["BASE_URL"]
     click.echo(f"Demo data ready. Open {base}/ and log in as:")
     for email, _name, roles, _org, password in PEOPLE:
         role_names = ", ".join(role.value for role in roles)
         click.echo(f"  {role_names:<8} {email:<24} password: {password}")
+
+
+def demo_grading(
+    course: Course,
+    trainer: User,
+    second: User,
+    theo: User,
+    chloe: User,
+    jonas: User,
+    pieter: User,
+    marta: User,
+) -> None:
+    """Attempts in every state: passed, failed, returned, in review and waiting."""
+    from lms.demo_grading import ensure_attempt
+
+    by_slug = {m.slug: m for m in course.modules}
+    awareness, partnership = by_slug["awareness"], by_slug["strategic-partnership"]
+    ensure_attempt(theo, awareness, trainer, levels=4, answer=ANSWERS["theo-ka1"])
+    ensure_attempt(theo, partnership, None, answer=ANSWERS["theo-ka2"])
+    ensure_attempt(chloe, awareness, trainer, levels=1, answer=ANSWERS["weak"])
+    ensure_attempt(
+        jonas, awareness, trainer, levels=None, answer=ANSWERS["jonas-ka1"], claim_only=True
+    )
+    ensure_attempt(
+        pieter,
+        awareness,
+        trainer,
+        answer=ANSWERS["weak"],
+        return_reason="Task 3 (the conversation plan) is missing. Add it and resubmit.",
+    )
+    ensure_attempt(marta, awareness, second, levels=3, answer=ANSWERS["theo-ka1"])
+
+
+ANSWERS = {
+    "theo-ka1": (
+        "## Opportunities in Ruggeri's business system\n\n"
+        "1. **Shelf life** of fresh pasta limits export; a modified-atmosphere packaging "
+        "partner would open German retail.\n2. **Production data**: the line's sensors are "
+        "unused; a university partner could model waste.\n\n## The case for partnering\n\n"
+        "Benefits, costs and risks are set out in the table below, with the owner's two "
+        "objections answered honestly.\n\n| | Go alone | Partner |\n|---|---|---|\n"
+        "| Time to market | 30 months | 14 months |\n| Cash needed | EUR 400k | EUR 150k |\n"
+    ),
+    "theo-ka2": (
+        "## A shared vision\n\nOptoStrain, the turbine operator and the research institute "
+        "share one aim: fibre-optic strain sensing that cuts blade inspection costs by a third.\n"
+    ),
+    "jonas-ka1": "## First conversation\n\nI would start with the owner's own growth plans...\n",
+    "weak": "Partnering is good for SMEs because it brings innovation.\n",
+}

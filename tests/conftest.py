@@ -18,6 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from lms import create_app
+from lms.courses.cli import DEFAULT_PATH
+from lms.courses.services import import_path
 from lms.db import db
 from lms.extensions import limiter
 
@@ -59,6 +61,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     application = create_app(base_test_config(instance, url))
     with application.app_context():
         reset_schema()
+        import_path(DEFAULT_PATH)  # once, committed: every test reads the real courses
+        db.session.commit()
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -114,13 +118,41 @@ def app_ctx(app: Flask, db_session: orm.scoped_session[orm.Session]) -> Iterator
 
 @pytest.fixture
 def shipped_courses(app, db_session):  # type: ignore[no-untyped-def]
-    """The real courses, imported; no application context is kept (requests need their own)."""
-    from lms.courses.cli import DEFAULT_PATH
-    from lms.courses.services import import_path
+    """The real courses (imported once per session by the `app` fixture)."""
+    return DEFAULT_PATH
 
+
+#: Tables filled once per session (the shipped courses); never emptied between tests.
+SESSION_TABLES = {
+    "job_profiles",
+    "key_activities",
+    "courses",
+    "content_versions",
+    "modules",
+    "lessons",
+    "toolbox_items",
+    "case_studies",
+    "rubric_criteria",
+}
+
+
+@pytest.fixture
+def committed(app: Flask) -> Iterator[Flask]:
+    """For concurrency tests that need real commits seen by several threads (PostgreSQL).
+
+    Works on the real session, not the rolled-back one; empties every table the test may have
+    written (all but the shipped courses) afterwards.
+    """
+    yield app
     with app.app_context():
-        import_path(DEFAULT_PATH)
-        db.session.commit()  # releases the test's savepoint; the outer transaction still rolls back
+        db.session.remove()
+        names = [t.name for t in db.metadata.sorted_tables if t.name not in SESSION_TABLES]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(names):
+                    connection.execute(sa.text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture(autouse=True)

@@ -67,8 +67,14 @@ def import_course(spec: CourseSpec) -> tuple[Course, bool]:
     Items are matched by slug, so progress and submissions stay attached across re-imports;
     items no longer in the files are retired, not deleted.
     """
-    profile = _import_profile(spec.profile)
     course = db.session.scalar(sa.select(Course).filter_by(slug=spec.slug))
+    if (
+        course is not None
+        and course.current_version is not None
+        and course.current_version.digest == spec.digest
+    ):
+        return course, False  # same files as the version in use: nothing to do
+    profile = _import_profile(spec.profile)
     if course is None:
         course = Course(slug=spec.slug)
         db.session.add(course)
