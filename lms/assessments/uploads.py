@@ -150,6 +150,8 @@ def delete_after_commit(stored_name: str) -> None:
 
 @event.listens_for(orm.Session, "after_commit")
 def _after_commit(session: orm.Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the real commit is still to come
     session.info.pop(_PENDING_KEY, None)
     for path in session.info.pop(_DELETE_KEY, []):
         path.unlink(missing_ok=True)

@@ -46,6 +46,8 @@ def queue_mail(to: str, subject: str, template: str, **context: Any) -> Mail:
 
 @event.listens_for(orm.Session, "after_commit")
 def _send_after_commit(session: orm.Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the real commit is still to come
     outbox: list[Mail] = session.info.pop(OUTBOX_KEY, [])
     for mail in outbox:
         try:
@@ -54,9 +56,10 @@ def _send_after_commit(session: orm.Session) -> None:
             log.exception("Could not deliver mail %r to %s", mail.subject, mail.to)
 
 
-@event.listens_for(orm.Session, "after_rollback")
-def _drop_after_rollback(session: orm.Session) -> None:
-    session.info.pop(OUTBOX_KEY, None)
+@event.listens_for(orm.Session, "after_soft_rollback")
+def _drop_after_rollback(session: orm.Session, previous: orm.SessionTransaction) -> None:
+    if not previous.nested:
+        session.info.pop(OUTBOX_KEY, None)
 
 
 def deliver(mail: Mail) -> None:

@@ -198,3 +198,19 @@ def test_mail_is_sent_only_after_the_commit(client, mail_outbox, monkeypatch, er
     response = client.post("/auth/forgot", data={"email": user.email})
     assert response.status_code == 500
     assert mail_outbox == []
+
+
+def test_mail_waits_for_the_outer_commit_not_a_savepoint(app, db_session, mail_outbox):
+    from lms.notifications.mail import queue_mail
+
+    with app.test_request_context():
+        user = trainee()
+        queue_mail(user.email, "Hello", "password_reset", user=user, url="https://x", minutes=5)
+        with db.session.begin_nested():
+            db.session.flush()
+        assert mail_outbox == []
+        savepoint = db.session.begin_nested()
+        db.session.flush()
+        savepoint.rollback()  # a savepoint rolled back keeps the outer transaction's mail
+        db.session.commit()
+    assert len(mail_outbox) == 1
