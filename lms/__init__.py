@@ -57,11 +57,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     _register_template_helpers(app)
 
+    from lms.certificates import receivers
     from lms.cli import register_commands
     from lms.grading import eligibility
 
     register_commands(app)
     eligibility.connect(app)
+    receivers.connect(app)
 
     @app.after_request
     def _add_request_id(response):  # type: ignore[no-untyped-def]
@@ -93,12 +95,14 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.auth.views import bp as auth_bp
+    from lms.certificates.pages import bp as certificate_pages_bp
     from lms.certificates.views import bp as certificates_public_bp
     from lms.cohorts.views import bp as cohorts_bp
     from lms.courses.views import bp as courses_bp
     from lms.grading.views import bp as grading_bp
     from lms.main.views import bp as main_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.verify.views import bp as verify_bp
 
     for blueprint in (
         main_bp,
@@ -111,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
         grading_bp,
         notifications_bp,
         certificates_public_bp,
+        verify_bp,
+        certificate_pages_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -16,6 +16,7 @@ from lms.courses.cli import DEFAULT_PATH
 from lms.courses.models import Course
 from lms.courses.services import import_path, set_lesson_completed
 from lms.db import db, utcnow
+from lms.demo_certificates import ensure_graduates, print_certificates
 
 ORGANISATIONS = [
     ("Innovationsagentur Sachsen-Anhalt", "DE", "Saxony-Anhalt"),
@@ -103,6 +104,7 @@ def demo() -> None:
     if current_app.config["ENV"] == "production":
         raise click.ClickException("lms demo is for trying the system out; not in production.")
     import_path(DEFAULT_PATH)
+    certificates: list = []  # type: ignore[type-arg]
     organisations = [ensure_organisation(*row) for row in ORGANISATIONS]
     people = [
         ensure_user(email, name, roles, organisations[org_index], password)
@@ -136,12 +138,17 @@ def demo() -> None:
         ensure_reading(jonas, coaching, 8)
         ensure_reading(pieter, coaching, 2)
         demo_grading(coaching, trainer, second, trainee, trainee2, jonas, pieter, marta)
+        cohort = db.session.scalar(sa.select(Cohort).filter_by(course_id=coaching.id))
+        certificates = ensure_graduates(
+            coaching, cohort, trainer, organisations[1], "demo-extra-pass-2026"
+        )
     db.session.commit()
     base = current_app.config["BASE_URL"]
     click.echo(f"Demo data ready. Open {base}/ and log in as:")
     for email, _name, roles, _org, password in PEOPLE:
         role_names = ", ".join(role.value for role in roles)
         click.echo(f"  {role_names:<8} {email:<24} password: {password}")
+    print_certificates(certificates)
 
 
 def demo_grading(

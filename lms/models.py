@@ -21,7 +21,11 @@ from lms.grading.models import CommentSnippet, Grade
 from lms.notifications.models import Notification
 
 __all__ = [
-    "Attachment", "CommentSnippet", "Grade", "Notification", "Submission",
+    "Attachment",
+    "CommentSnippet",
+    "Grade",
+    "Notification",
+    "Submission",
     "AccountToken",
     "AuditEvent",
     "CaseStudy",

@@ -44,10 +44,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 )
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class LiveServer:
-    def __init__(self, app, host: str = "127.0.0.1") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0) -> None:  # type: ignore[no-untyped-def]
         self.app = app
-        self.server = make_server(host, 0, app, threaded=True)
+        self.server = make_server(host, port, app, threaded=True)
         self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -67,7 +75,16 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
     instance = tmp_path_factory.mktemp("e2e-instance")
     config = base_test_config(instance, f"sqlite:///{instance / 'e2e.sqlite3'}")
-    config.update({"WTF_CSRF_ENABLED": True, "TESTING": False})
+    port = free_port()
+    # Credentials name the site they come from, so the served address is the base URL.
+    config.update(
+        {
+            "WTF_CSRF_ENABLED": True,
+            "TESTING": False,
+            "LIVE_PORT": port,
+            "BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     app = create_app(config)
     with app.app_context():
         upgrade()
@@ -78,7 +95,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
 @pytest.fixture(scope="session")
 def live_server(live_app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    with LiveServer(live_app) as server:
+    with LiveServer(live_app, port=live_app.config["LIVE_PORT"]) as server:
         yield server
 
 

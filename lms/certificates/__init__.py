@@ -1,0 +1,1 @@
+"""Signed accreditation certificates: keys, credentials, status lists, verification."""

@@ -1,0 +1,106 @@
+"""The employer's verify pages: by id or link, or from a pasted or uploaded credential."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from lms.certificates import credentials, queries
+from lms.certificates.ids import normalise_public_id
+from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.verification import VerificationResult, verify_token
+from lms.extensions import limiter
+from lms.verify.extract import NotACredential, credential_from_bytes, credential_from_text
+
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+
+def _verify_limit() -> str:
+    return str(current_app.config.get("VERIFY_RATE_LIMIT", "60 per minute"))
+
+
+#: The same budget as the JSON lookups (scope shared), so sweeping ids fails either way.
+_lookup_limit = limiter.shared_limit(_verify_limit, scope="certificate-lookups")
+
+
+@bp.route("/<path:certificate_id>")
+@_lookup_limit
+def by_id(certificate_id: str):  # type: ignore[no-untyped-def]
+    canonical = normalise_public_id(certificate_id)
+    if canonical is None:
+        return render_template(
+            "verify/not_found.html",
+            typed=certificate_id[:60],
+            mistyped=_looks_like_an_id(certificate_id),
+        ), 404
+    if canonical != certificate_id:
+        return redirect(url_for("verify.by_id", certificate_id=canonical), 301)
+    certificate = queries.lookup(canonical)
+    if certificate is None or not queries.is_published(certificate):
+        return render_template("verify/not_found.html", typed=canonical, mistyped=False), 404
+    result = verify_token(certificate.credential)
+    return _result_page(result, certificate)
+
+
+@bp.route("", methods=["GET", "POST"])
+@_lookup_limit
+def form():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return render_template("verify/form.html")
+    typed = request.form.get("certificate_id", "").strip()
+    if typed:
+        return redirect(url_for("verify.by_id", certificate_id=typed[:80]))
+    try:
+        token = _submitted_credential()
+    except NotACredential as error:
+        return render_template("verify/form.html", error=str(error)), 422
+    result = verify_token(token)
+    certificate = queries.lookup(result.certificate_id) if result.certificate_id else None
+    return _result_page(result, certificate if result.valid or certificate else None)
+
+
+def _submitted_credential() -> str:
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return credential_from_bytes(upload.stream.read(6 * 1024 * 1024), upload.filename)
+    pasted = request.form.get("credential", "")
+    if pasted.strip():
+        return credential_from_text(pasted[:200_000])
+    raise NotACredential(_("Type a certificate id, paste a credential, or choose a file."))
+
+
+def _looks_like_an_id(text: str) -> bool:
+    letters = "".join(ch for ch in text.upper() if ch.isalnum())
+    return letters.startswith("CC") and len(letters) >= 18
+
+
+def _result_page(result: VerificationResult, certificate: Certificate | None):  # type: ignore[no-untyped-def]
+    shown = certificate
+    if certificate is not None and result.check("record").passed is False:
+        shown = None  # what was uploaded is not what we issued: show only the checks
+    successor = queries.successor(certificate) if certificate is not None else None
+    return render_template(
+        "verify/result.html",
+        result=result,
+        certificate=shown,
+        successor=successor,
+        verdict=_verdict(result, certificate),
+        issuer=credentials.issuer_profile(),
+        status_enum=CertificateStatus,
+    )
+
+
+def _verdict(result: VerificationResult, certificate: Certificate | None) -> str:
+    """One word for the banner: valid, expired, revoked, suspended, superseded or invalid."""
+    if result.valid:
+        return "valid"
+    if certificate is not None and result.status in {
+        "revoked",
+        "suspended",
+        "superseded",
+        "expired",
+    }:
+        return result.status
+    if result.status == "expired":
+        return "expired"
+    return "invalid"
