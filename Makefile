@@ -34,11 +34,13 @@ format: install
 
 ## make test: lint, then the whole suite on SQLite, and again on PostgreSQL when
 ## LMS_TEST_DATABASE_URL is set (browser tests run in the first pass when LMS_E2E=1).
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile
+
 test: lint
-	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest
+	env -u LMS_TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$LMS_TEST_DATABASE_URL"; \
-		$(BIN)/pytest -m "not e2e"; \
+		$(PYTEST) -m "not e2e"; \
 	fi
 
 clean:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from lms.accounts.models import Organisation, Role, User
-from lms.certificates import queries, services
+from lms.certificates import keys, queries, services
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.cohorts.models import Cohort, CohortMember, MemberRole
 from lms.courses.models import Course
@@ -25,6 +25,7 @@ def ensure_graduates(
     from lms.demo import ensure_reading, ensure_user
     from lms.demo_grading import ensure_attempt
 
+    keys.ensure_signing_key()
     certificates = []
     for email, name, state in GRADUATES:
         user = ensure_user(email, name, [Role.TRAINEE], organisation, password)
@@ -49,7 +50,34 @@ def ensure_graduates(
         if state == "revoked" and certificate.status == CertificateStatus.VALID:
             services.revoke(certificate, REVOCATION_REASON, None)
         certificates.append(certificate)
+    expired = ensure_expired_holder(course, organisation, password)
+    if expired is not None:
+        certificates.append(expired)
     return certificates
+
+
+def ensure_expired_holder(
+    course: Course, organisation: Organisation, password: str
+) -> Certificate | None:
+    """A coach accredited in an earlier run of the scheme, whose certificate has expired."""
+    import datetime as dt
+
+    from lms.demo import ensure_user
+
+    user = ensure_user("eva@demo.example", "Eva Novak", [Role.TRAINEE], organisation, password)
+    existing = _latest(user, course)
+    if existing is not None or course.current_version is None:
+        return existing
+    years = course.validity_years
+    issued = dt.datetime.now(dt.UTC) - dt.timedelta(days=365 * years + 45)
+    results = [
+        {"code": ka["code"], "level": 3} for ka in course.current_version.snapshot["key_activities"]
+    ]
+    certificate = services.issue_certificate(
+        user, course, course.current_version, results, issued_at=issued
+    )
+    services.expire_due()
+    return certificate
 
 
 def _latest(user: User, course: Course) -> Certificate | None:

@@ -25,6 +25,15 @@ from lms.extensions import limiter
 
 POSTGRES_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
+#: Parallel workers (pytest-xdist) each get a PostgreSQL schema of their own.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def postgres_url_for_worker() -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3Dtest_{WORKER}"
+
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -57,7 +66,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
-    url = POSTGRES_URL or f"sqlite:///{instance / 'test.sqlite3'}"
+    url = postgres_url_for_worker() if ON_POSTGRES else f"sqlite:///{instance / 'test.sqlite3'}"
     application = create_app(base_test_config(instance, url))
     with application.app_context():
         reset_schema()
@@ -72,7 +81,9 @@ def reset_schema() -> None:
     """Drop everything (also what migrations left) and build the schema from the models."""
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            schema = f"test_{WORKER}"
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
         else:
             db.metadata.drop_all(connection)
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))

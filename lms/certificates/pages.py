@@ -141,7 +141,7 @@ def admin_detail(public_id: str):  # type: ignore[no-untyped-def]
         action = request.form.get("action", "")
         reason = request.form.get("reason", "")
         try:
-            _apply(certificate, action, reason)
+            outcome = _apply(certificate, action, reason)
         except services.CertificateError as error:
             flash(str(error), "error")
             return render_template(
@@ -157,7 +157,8 @@ def admin_detail(public_id: str):  # type: ignore[no-untyped-def]
             ),
             "success",
         )
-        return redirect(url_for("certificates.admin_detail", public_id=certificate.public_id))
+        shown = outcome if action == "renew" else certificate
+        return redirect(url_for("certificates.admin_detail", public_id=shown.public_id))
     return render_template(
         "certificates/admin_detail.html",
         certificate=certificate,
@@ -165,16 +166,17 @@ def admin_detail(public_id: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _apply(certificate: Certificate, action: str, reason: str) -> None:
+def _apply(certificate: Certificate, action: str, reason: str) -> Certificate:
     actions = {
         "approve": lambda: services.approve(certificate, current_user),
         "revoke": lambda: services.revoke(certificate, reason, current_user),
         "suspend": lambda: services.suspend(certificate, reason, current_user),
         "reinstate": lambda: services.reinstate(certificate, current_user, reason),
+        "renew": lambda: services.renew(certificate, current_user),
     }
     if action not in actions:
         abort(400)
-    actions[action]()
+    return actions[action]()
 
 
 @bp.route("/admin/certificates/pending")

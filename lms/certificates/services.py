@@ -92,14 +92,24 @@ def issue_certificate(
     *,
     approved_by: User | None = None,
     pending: bool = False,
+    issued_at: dt.datetime | None = None,
 ) -> Certificate:
     """The trainee's one valid (or pending) certificate for the course, issued if need be.
+
+    `issued_at` records an accreditation granted earlier (e.g. before the scheme moved here);
+    by default it is now.
 
     However many requests race, the partial unique index lets one insert win; the others
     catch the IntegrityError inside their savepoint and return the winner's certificate.
     """
     certificate, _created = _issue(
-        user, course, content_version, results, approved_by=approved_by, pending=pending
+        user,
+        course,
+        content_version,
+        results,
+        approved_by=approved_by,
+        pending=pending,
+        issued_at=issued_at,
     )
     return certificate
 
@@ -113,6 +123,7 @@ def _issue(
     approved_by: User | None,
     pending: bool,
     supersedes: Certificate | None = None,
+    issued_at: dt.datetime | None = None,
 ) -> tuple[Certificate, bool]:
     if content_version.course_id != course.id:
         raise CertificateError("the content version belongs to another course")
@@ -138,7 +149,7 @@ def _issue(
     if pending:
         audit.record("certificate.requested", "certificates", certificate.public_id)
     else:
-        _sign_first(certificate, approved_by)
+        _sign_first(certificate, approved_by, issued_at)
         audit.record(
             "certificate.issued",
             "certificates",
@@ -151,9 +162,11 @@ def _issue(
     return certificate, True
 
 
-def _sign_first(certificate: Certificate, approved_by: User | None) -> None:
+def _sign_first(
+    certificate: Certificate, approved_by: User | None, issued_at: dt.datetime | None = None
+) -> None:
     """Date, status list entry and signed credential of a newly valid certificate."""
-    now = _now()
+    now = issued_at.replace(microsecond=0) if issued_at is not None else _now()
     years = int(
         certificate.content_version.snapshot.get("validity_years")
         or certificate.course.validity_years

@@ -220,3 +220,16 @@ def test_admin_revokes_with_a_reason_and_an_audit_entry(client, issued):
         sa.select(AuditEvent.action).where(AuditEvent.subject_id == issued.public_id)
     ).all()
     assert "certificate.revoked" in events
+
+
+def test_admin_renews_and_the_old_certificate_points_to_the_new(client, issued):
+    boss = admin()
+    login(client, boss.email)
+    response = client.post(f"/admin/certificates/{issued.public_id}", data={"action": "renew"})
+    assert response.status_code == 302
+    new_id = response.headers["Location"].rsplit("/", 1)[-1]
+    assert new_id != issued.public_id
+    old_page = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    assert "SUPERSEDED" in old_page
+    assert new_id in old_page
+    assert "VALID" in client.get(f"/verify/{new_id}").get_data(as_text=True)
