@@ -26,7 +26,8 @@ from lms.extensions import limiter
 POSTGRES_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 #: Parallel workers (pytest-xdist) each get a PostgreSQL schema of their own.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: Outside xdist, the process id keeps concurrent runs on one server apart.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER") or f"p{os.getpid()}"
 
 
 def postgres_url_for_worker() -> str:
@@ -74,6 +75,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.session.commit()
     yield application
     with application.app_context():
+        db.session.remove()
+        if ON_POSTGRES:
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS test_{WORKER} CASCADE"))
         db.engine.dispose()
 
 
