@@ -50,36 +50,29 @@ def course_for(user: User, slug: str) -> Course | None:
     )
 
 
-def is_trainee_of(user: User, course: Course) -> bool:
+def has_role_in_course(user: User, course: Course, role: MemberRole) -> bool:
+    """Whether the person is a member of any cohort of the course in this role."""
     return (
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(CohortMember)
-            .join(Cohort)
-            .where(
-                CohortMember.user_id == user.id,
-                CohortMember.role == MemberRole.TRAINEE,
-                Cohort.course_id == course.id,
+            sa.select(
+                sa.exists().where(
+                    CohortMember.cohort_id == Cohort.id,
+                    CohortMember.user_id == user.id,
+                    CohortMember.role == role,
+                    Cohort.course_id == course.id,
+                )
             )
         )
-        > 0
+        is True
     )
+
+
+def is_trainee_of(user: User, course: Course) -> bool:
+    return has_role_in_course(user, course, MemberRole.TRAINEE)
 
 
 def is_trainer_of(user: User, course: Course) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(CohortMember)
-            .join(Cohort)
-            .where(
-                CohortMember.user_id == user.id,
-                CohortMember.role == MemberRole.TRAINER,
-                Cohort.course_id == course.id,
-            )
-        )
-        > 0
-    )
+    return has_role_in_course(user, course, MemberRole.TRAINER)
 
 
 def course_modules(course: Course) -> list[Module]:
