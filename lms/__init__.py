@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db as database  # not `db`: that name is the lms.db module
+from lms import headers
 from lms.config import load_config
 from lms.extensions import babel, csrf, limiter, login_manager, migrate
 
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(assign_request_id)
     app.before_request(refuse_nul_bytes)
     register_error_handlers(app)
+    headers.init_app(app)
     register_blueprints(app)
     _register_template_helpers(app)
 
@@ -64,6 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     eligibility.connect(app)
     receivers.connect(app)
+    if app.config["RUN_SCHEDULER"] and not app.config.get("TESTING"):
+        _start_scheduler(app)
 
     @app.after_request
     def _add_request_id(response):  # type: ignore[no-untyped-def]
@@ -102,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.grading.views import bp as grading_bp
     from lms.main.views import bp as main_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.reports.views import bp as reports_bp
     from lms.verify.views import bp as verify_bp
 
     for blueprint in (
@@ -117,8 +122,26 @@ def register_blueprints(app: Flask) -> None:
         certificates_public_bp,
         verify_bp,
         certificate_pages_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def _start_scheduler(app: Flask) -> None:
+    """Run the jobs in this process: for `lms run` and servers, not other CLI commands, and
+    not in the reloader's watching parent (only in the child that serves)."""
+    import os
+
+    import click
+
+    from lms.scheduler.registry import start_background
+
+    context = click.get_current_context(silent=True)
+    if context is not None and context.info_name != "run":
+        return
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return
+    app.extensions["lms_scheduler"] = start_background(app)
 
 
 def _instance_path(test_config: dict[str, Any] | None) -> str:
