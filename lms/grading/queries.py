@@ -131,3 +131,22 @@ def agreement_by_marker() -> list[tuple[User, int, int]]:
         )
     }
     return [(users[r[0]], int(r[1]), int(r[2] or 0)) for r in rows if r[0] in users]
+
+
+def review_stages(submission_ids: list[int]) -> dict[int, str]:
+    """For submissions in review: "second marking" or "moderation" when the first marker is done."""
+    rows = db.session.execute(
+        sa.select(Grade.submission_id, Grade.kind).where(
+            Grade.submission_id.in_(submission_ids), Grade.completed_at.is_not(None)
+        )
+    ).all()
+    done: dict[int, set[GradeKind]] = {}
+    for submission_id, kind in rows:
+        done.setdefault(submission_id, set()).add(kind)
+    stages = {}
+    for submission_id, kinds in done.items():
+        if GradeKind.SECOND in kinds:
+            stages[submission_id] = "moderation"
+        elif GradeKind.FIRST in kinds:
+            stages[submission_id] = "second marking"
+    return stages

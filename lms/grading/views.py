@@ -53,6 +53,7 @@ def queue():  # type: ignore[no-untyped-def]
     return render_template(
         "grading/queue.html",
         page=page,
+        stages=queries.review_stages([submission.id for submission in page.items]),
         filters=filters,
         cohorts=cohorts,
         modules=modules,

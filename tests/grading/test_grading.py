@@ -153,6 +153,7 @@ def test_a_borderline_grade_is_second_marked_and_released_when_markers_agree(cli
     assert _state(submission) == SubmissionState.IN_REVIEW
     second = app.test_client()
     login(second, setup.second_trainer.email)
+    assert "needs a second marker" in second.get("/grading/").get_data(as_text=True)
     page = second.get(f"/grading/submissions/{submission.id}").get_data(as_text=True)
     assert "Second marking (independent)" in page
     assert "Feedback on " + codes[0] not in page  # the first marker's feedback stays hidden
