@@ -66,8 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     eligibility.connect(app)
     receivers.connect(app)
-    if app.config["RUN_SCHEDULER"] and not app.config.get("TESTING"):
-        _start_scheduler(app)
+    if app.config["RUN_SCHEDULER"] is not False and not app.config.get("TESTING"):
+        _start_scheduler(app, explicit=app.config["RUN_SCHEDULER"] is True)
 
     @app.after_request
     def _add_request_id(response):  # type: ignore[no-untyped-def]
@@ -97,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.api.pages import bp as api_tokens_bp
+    from lms.api.views import bp as api_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.auth.views import bp as auth_bp
     from lms.certificates.pages import bp as certificate_pages_bp
@@ -123,13 +125,17 @@ def register_blueprints(app: Flask) -> None:
         verify_bp,
         certificate_pages_bp,
         reports_bp,
+        api_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: nothing for CSRF to protect
 
 
-def _start_scheduler(app: Flask) -> None:
-    """Run the jobs in this process: for `lms run` and servers, not other CLI commands, and
-    not in the reloader's watching parent (only in the child that serves)."""
+def _start_scheduler(app: Flask, *, explicit: bool) -> None:
+    """Run the jobs in this process: by default only under `lms run`; when LMS_RUN_SCHEDULER
+    is on, also in servers (never in other CLI commands), and never in the reloader's watching
+    parent (only in the child that serves)."""
     import os
 
     import click
@@ -138,6 +144,8 @@ def _start_scheduler(app: Flask) -> None:
 
     context = click.get_current_context(silent=True)
     if context is not None and context.info_name != "run":
+        return
+    if context is None and not explicit:
         return
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return

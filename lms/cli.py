@@ -35,8 +35,9 @@ def register_commands(app: Flask) -> None:
     from lms.certificates.cli import certificates, keys
     from lms.courses.cli import courses
     from lms.demo import demo
+    from lms.scheduler.cli import scheduler
 
-    for command in (users, courses, demo, keys, certificates):
+    for command in (users, courses, demo, keys, certificates, scheduler):
         app.cli.add_command(command)
 
 

@@ -44,7 +44,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MAIL_FROM": "Cooperation Coach Accreditation <no-reply@localhost>",
         "RATELIMIT_STORAGE_URL": "memory://",
         "UPLOAD_DIR": str(instance_path / "uploads"),
-        "RUN_SCHEDULER": False,
+        #: None: on for `lms run` only (SPEC §5); True/False: always/never in web processes.
+        "RUN_SCHEDULER": None,
+        #: Days a submission may wait for a grade before its trainers are told (admins: twice).
+        "BACKLOG_DAYS": 5,
         "PROXY_COUNT": 0,
         "MAX_UPLOAD_MB": 20,
         "UPLOAD_QUOTA_MB": 100,
@@ -93,7 +96,8 @@ def _derive(app: Flask) -> None:
     config["SESSION_COOKIE_NAME"] = "lms_session"
     config["WTF_CSRF_TIME_LIMIT"] = None
     config["PREFERRED_URL_SCHEME"] = "https" if production else "http"
-    config["RUN_SCHEDULER"] = _as_bool(config["RUN_SCHEDULER"])
+    if config["RUN_SCHEDULER"] is not None:
+        config["RUN_SCHEDULER"] = _as_bool(config["RUN_SCHEDULER"])
     if isinstance(config.get("TRUSTED_HOSTS"), str):
         config["TRUSTED_HOSTS"] = [h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h]
 

@@ -166,11 +166,17 @@ def demo_grading(
 
     by_slug = {m.slug: m for m in course.modules}
     awareness, partnership = by_slug["awareness"], by_slug["strategic-partnership"]
-    ensure_attempt(theo, awareness, trainer, levels=4, answer=ANSWERS["theo-ka1"])
-    ensure_attempt(theo, partnership, None, answer=ANSWERS["theo-ka2"])
-    ensure_attempt(chloe, awareness, trainer, levels=1, answer=ANSWERS["weak"])
+    ensure_attempt(theo, awareness, trainer, levels=4, answer=ANSWERS["theo-ka1"], waited_hours=30)
+    ensure_attempt(theo, partnership, None, answer=ANSWERS["theo-ka2"], waited_hours=52)
+    ensure_attempt(chloe, awareness, trainer, levels=1, answer=ANSWERS["weak"], waited_hours=20)
     ensure_attempt(
-        jonas, awareness, trainer, levels=None, answer=ANSWERS["jonas-ka1"], claim_only=True
+        jonas,
+        awareness,
+        trainer,
+        levels=None,
+        answer=ANSWERS["jonas-ka1"],
+        claim_only=True,
+        waited_hours=200,
     )
     ensure_attempt(
         pieter,
@@ -179,7 +185,15 @@ def demo_grading(
         answer=ANSWERS["weak"],
         return_reason="Task 3 (the conversation plan) is missing. Add it and resubmit.",
     )
-    ensure_attempt(marta, awareness, second, levels=3, answer=ANSWERS["theo-ka1"])
+    ensure_attempt(
+        marta,
+        awareness,
+        second,
+        levels=3,
+        answer=ANSWERS["theo-ka1"],
+        waited_hours=8,
+        second_marker=trainer,
+    )
 
 
 ANSWERS = {

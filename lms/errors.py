@@ -6,11 +6,16 @@ import logging
 import re
 import uuid
 
-from flask import Flask, abort, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -100,7 +105,10 @@ def register_error_handlers(app: Flask) -> None:
         # Werkzeug's own descriptions are generic English; ours are friendlier. Views that
         # abort with a specific message pass it as the description.
         custom = error.description if getattr(error, "lms_message", False) else None
-        return render_error(code, custom)
+        response = make_response(render_error(code, custom))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 15.5.6
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """Import every feature's models so that metadata (and Alembic) sees all tables."""
 
 from lms.accounts.models import AccountToken, Organisation, User, UserRole, UserSession
+from lms.api.models import ApiToken
 from lms.assessments.models import Attachment, Submission
 from lms.audit.models import AuditEvent
 from lms.certificates.models import Certificate, SigningKey, StatusList
@@ -18,15 +19,26 @@ from lms.courses.models import (
     ToolboxItem,
 )
 from lms.grading.models import CommentSnippet, Grade
-from lms.notifications.models import Notification
+from lms.notifications.models import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    SentNotification,
+)
+from lms.scheduler.models import JobLock
 
 __all__ = [
     "Attachment",
     "CommentSnippet",
     "Grade",
     "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
+    "SentNotification",
+    "JobLock",
     "Submission",
     "AccountToken",
+    "ApiToken",
     "AuditEvent",
     "CaseStudy",
     "Cohort",

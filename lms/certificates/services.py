@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -26,6 +27,7 @@ from lms.certificates.models import (
 )
 from lms.courses.models import LEVEL_NAMES, ContentVersion, Course
 from lms.db import db, utcnow
+from lms.notifications.services import notify
 
 log = logging.getLogger(__name__)
 MAX_REASON = 1000
@@ -238,6 +240,13 @@ def revoke(certificate: Certificate, reason: str, actor: User | None) -> Certifi
         actor=actor,
         reason=text,
         previous=previous.value,
+    )
+    notify(
+        certificate.user_id,
+        "certificate_revoked",
+        _("Your certificate %(id)s was revoked", id=certificate.public_id),
+        body=text,
+        link="/certificates/",
     )
     return certificate
 

@@ -65,9 +65,12 @@ def grading_backlog(now: dt.datetime) -> str:
             "grading_backlog",
             _("%(n)d submissions have been waiting for a grade too long", n=len(rows)),
             body="\n".join(
-                _("%(module)s, attempt %(attempt)d, submitted %(date)s",
-                  module=row.module.title, attempt=row.attempt,
-                  date=row.submitted_at.date().isoformat())  # type: ignore[union-attr]
+                _(
+                    "%(module)s, attempt %(attempt)d, submitted %(date)s",
+                    module=row.module.title,
+                    attempt=row.attempt,
+                    date=row.submitted_at.date().isoformat(),
+                )  # type: ignore[union-attr]
                 for row in rows
             ),
             link="/grading/",

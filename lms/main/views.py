@@ -9,6 +9,7 @@ from flask_login import current_user
 from lms.courses import queries as course_queries
 from lms.db import db
 from lms.extensions import limiter
+from lms.reports import dashboards
 
 bp = Blueprint("main", __name__)
 
@@ -17,9 +18,10 @@ bp = Blueprint("main", __name__)
 def home():  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    courses = course_queries.my_courses(current_user)
-    progress = course_queries.course_progress_for_many(current_user, courses)
-    return render_template("main/home.html", courses=courses, progress=progress)
+    trainee = dashboards.trainee_dashboard(current_user) if current_user.is_trainee else None
+    trainer = dashboards.trainer_dashboard(current_user) if current_user.is_trainer else None
+    courses = [] if trainee or trainer else course_queries.my_courses(current_user)
+    return render_template("main/home.html", courses=courses, trainee=trainee, trainer=trainer)
 
 
 @bp.route("/healthz")

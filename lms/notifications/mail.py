@@ -1,4 +1,5 @@
-"""Outgoing e-mail, sent only after the database transaction that caused it commits.
+"""Outgoing e-mail, stored in the outbox with the transaction that caused it and sent only
+after that transaction commits; the retry job sends what the mail server refused.
 
 `LMS_MAIL_URL` chooses the transport: `log://` (the default) writes each message to the log;
 `smtp://user:pass@host:port` sends through an SMTP server (`?starttls=1` or `smtps://` for TLS).
@@ -6,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 import ssl
@@ -15,13 +17,25 @@ from email.utils import make_msgid
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy import event, orm
 
-from lms.db import db
+from lms.db import db, utcnow
+from lms.notifications.models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "lms_outbox"
+
+
+#: Delays before the 1st, 2nd, ... retry; the last one repeats until MAX_ATTEMPTS.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240)
+#: After this many failed attempts a message is marked failed and left for an admin to see.
+MAX_ATTEMPTS = 8
+#: The retry job leaves a new message alone this long: its first try happens after the commit.
+FIRST_TRY_GRACE = dt.timedelta(minutes=2)
+#: Errors that mean "the mail server did not take it" (and are worth retrying).
+DELIVERY_ERRORS = (OSError, smtplib.SMTPException)
 
 
 @dataclass(frozen=True)
@@ -33,27 +47,90 @@ class Mail:
 
 
 def queue_mail(to: str, subject: str, template: str, **context: Any) -> Mail:
-    """Render `mail/<template>.txt` (and `.html` if present) and send it after the commit."""
+    """Render `mail/<template>.txt` (and `.html` if present), store it in the outbox with the
+    current transaction, and send it after the commit."""
     text = render_template(f"mail/{template}.txt", **context)
     html = None
     loader = current_app.jinja_env.loader
     if loader is not None and f"mail/{template}.html" in loader.list_templates():
         html = render_template(f"mail/{template}.html", **context)
     mail = Mail(to=to, subject=subject, text=text, html=html)
-    db.session.info.setdefault(OUTBOX_KEY, []).append(mail)
+    row = OutboxMessage(
+        recipient=to,
+        subject=subject[:255],
+        text=text,
+        html=html,
+        next_attempt_at=utcnow() + FIRST_TRY_GRACE,
+    )
+    db.session.add(row)
+    db.session.info.setdefault(OUTBOX_KEY, []).append(row)
     return mail
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    index = min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1
+    return dt.timedelta(minutes=BACKOFF_MINUTES[index])
+
+
+def as_mail(row: OutboxMessage) -> Mail:
+    return Mail(to=row.recipient, subject=row.subject, text=row.text, html=row.html)
+
+
+def attempt(mail: Mail, attempts_before: int, now: dt.datetime) -> dict[str, Any]:
+    """Try to deliver one outbox message; return the column values that record the outcome."""
+    attempts = attempts_before + 1
+    try:
+        deliver(mail)
+    except DELIVERY_ERRORS as error:
+        log.warning("Could not deliver mail to %s (attempt %d): %s", mail.to, attempts, error)
+        state = OutboxState.FAILED if attempts >= MAX_ATTEMPTS else OutboxState.PENDING
+        return {
+            "attempts": attempts,
+            "state": state,
+            "last_error": f"{type(error).__name__}: {error}"[:1000],
+            "next_attempt_at": now + backoff(attempts),
+        }
+    return {"attempts": attempts, "state": OutboxState.SENT, "sent_at": now, "last_error": ""}
 
 
 @event.listens_for(orm.Session, "after_commit")
 def _send_after_commit(session: orm.Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the real commit is still to come
-    outbox: list[Mail] = session.info.pop(OUTBOX_KEY, [])
-    for mail in outbox:
-        try:
-            deliver(mail)
-        except (OSError, smtplib.SMTPException):
-            log.exception("Could not deliver mail %r to %s", mail.subject, mail.to)
+    queued: list[Any] = session.info.pop(OUTBOX_KEY, [])
+    pending = [item for item in queued if isinstance(item, tuple)]
+    if not pending:
+        return
+    now = utcnow()
+    outcomes = [(row_id, attempt(mail, 0, now)) for row_id, mail in pending]
+    _record(session.get_bind(), outcomes)
+
+
+@event.listens_for(orm.Session, "after_flush_postexec")
+def _remember_flushed(session: orm.Session, flush_context: Any) -> None:
+    """Keep id and content of flushed outbox rows: after the commit they are expired and the
+    session can no longer load them."""
+    queued: list[Any] = session.info.get(OUTBOX_KEY, [])
+    for index, item in enumerate(queued):
+        if isinstance(item, OutboxMessage) and item.id is not None:
+            queued[index] = (item.id, as_mail(item))
+
+
+def _record(bind: sa.Engine | sa.Connection, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Store delivery outcomes in a transaction of their own (the session's has ended)."""
+    table = OutboxMessage.__table__
+
+    def write(connection: sa.Connection) -> None:
+        for row_id, values in outcomes:
+            connection.execute(sa.update(table).where(table.c.id == row_id).values(**values))
+
+    if isinstance(bind, sa.Connection):  # tests: a connection inside an outer transaction
+        with bind.begin_nested():
+            write(bind)
+    else:
+        with bind.begin() as connection:
+            write(connection)
 
 
 @event.listens_for(orm.Session, "after_soft_rollback")

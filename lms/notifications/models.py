@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from lms.db import db, utcnow
+from lms.db import db, enum_column, utcnow
 
 
 class Notification(db.Model):
@@ -29,3 +30,80 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} user={self.user_id}>"
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    """An e-mail written in the same transaction as the event that caused it.
+
+    Sent right after the commit; if the mail server refuses, the retry job tries again later
+    with a growing delay, so a failing server never loses a message.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_messages_due", "state", "next_attempt_at"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    recipient: orm.Mapped[str] = orm.mapped_column(sa.String(254))
+    subject: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    text: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    html: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    state: orm.Mapped[OutboxState] = orm.mapped_column(
+        enum_column(OutboxState), default=OutboxState.PENDING
+    )
+    #: Delivery attempts made so far.
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    #: When the retry job may try (again); the first try happens right after the commit.
+    next_attempt_at: orm.Mapped[dt.datetime] = orm.mapped_column(default=utcnow)
+    last_error: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(default=utcnow, index=True)
+    sent_at: orm.Mapped[dt.datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.state.value} attempts={self.attempts}>"
+
+
+class SentNotification(db.Model):
+    """The ledger of scheduled messages: one row per (kind, recipient, subject, threshold).
+
+    The unique key makes every reminder go out at most once, whoever runs the job and however
+    often.
+    """
+
+    __tablename__ = "sent_notifications"
+    __table_args__ = (sa.UniqueConstraint("kind", "user_id", "subject", "threshold"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    #: e.g. "certificate_expiring", "deadline_reminder", "grading_backlog", "weekly_digest".
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: What the message is about, e.g. a certificate id or "cohort:3:module:7".
+    subject: orm.Mapped[str] = orm.mapped_column(sa.String(128))
+    #: Which reminder of several, e.g. "90d", "1d", "2026-W47".
+    threshold: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SentNotification {self.kind} user={self.user_id} {self.subject} {self.threshold}>"
+
+
+class NotificationPreference(db.Model):
+    """What optional messages a person wants; no row means everything is on."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Expiry, deadline and grading-backlog reminders.
+    reminders: orm.Mapped[bool] = orm.mapped_column(default=True)
+    #: The weekly digest (admins).
+    digests: orm.Mapped[bool] = orm.mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<NotificationPreference user={self.user_id}>"

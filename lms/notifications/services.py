@@ -1,18 +1,114 @@
-"""Telling people about events: in-app now; e-mail joins in through the mail outbox."""
+"""Telling people about events: in-app, and by e-mail through the outbox."""
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
+from lms.accounts.models import User
 from lms.db import db, utcnow
-from lms.notifications.models import Notification
+from lms.notifications.mail import queue_mail
+from lms.notifications.models import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+    SentNotification,
+)
 
 
-def notify(user_id: int, kind: str, title: str, body: str = "", link: str = "") -> Notification:
-    """Add an in-app notification to the current transaction."""
+class Category(enum.StrEnum):
+    """Optional kinds of message a person may turn off; security mails have no category."""
+
+    REMINDERS = "reminders"
+    DIGESTS = "digests"
+
+
+def notify(
+    user_id: int,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    *,
+    email: bool = True,
+) -> Notification:
+    """Add an in-app notification to the current transaction, and (by default) an e-mail
+    with the same news and a link back, sent after the commit."""
     note = Notification(user_id=user_id, kind=kind, title=title[:255], body=body, link=link[:500])
     db.session.add(note)
+    user = db.session.get(User, user_id) if email else None
+    if user is not None and user.active:
+        url = current_app.config["BASE_URL"] + link if link.startswith("/") else link
+        queue_mail(user.email, title, "notification", user=user, title=title, body=body, url=url)
     return note
+
+
+def wants(user_id: int, category: Category) -> bool:
+    """Whether a person still receives this optional kind of message."""
+    row = db.session.get(NotificationPreference, user_id)
+    return row is None or bool(getattr(row, category.value))
+
+
+def preferences(user_id: int) -> NotificationPreference:
+    """The person's preferences (defaults when never saved; not added to the session)."""
+    row = db.session.get(NotificationPreference, user_id)
+    return row or NotificationPreference(user_id=user_id, reminders=True, digests=True)
+
+
+def set_preferences(user: User, *, reminders: bool, digests: bool) -> NotificationPreference:
+    """Turn reminders and digests on or off for `user`."""
+    from lms.audit import services as audit
+
+    row = db.session.get(NotificationPreference, user.id)
+    if row is None:
+        row = NotificationPreference(user_id=user.id)
+        db.session.add(row)
+    row.reminders, row.digests = reminders, digests
+    db.session.flush()
+    audit.record(
+        "notifications.preferences",
+        "users",
+        user.id,
+        actor=user,
+        reminders=reminders,
+        digests=digests,
+    )
+    return row
+
+
+def claim(kind: str, user_id: int, subject: str, threshold: str) -> bool:
+    """Record in the ledger that this message is being sent; False if it already was.
+
+    The unique key decides: a concurrent scheduler inserting the same row waits for the other
+    transaction and then fails here, so the message goes out once.
+    """
+    entry = SentNotification(
+        kind=kind, user_id=user_id, subject=subject[:128], threshold=threshold, created_at=utcnow()
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:
+        return False
+    return True
+
+
+def already_sent(kind: str, user_id: int, subject: str, threshold: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(SentNotification.id).where(
+                SentNotification.kind == kind,
+                SentNotification.user_id == user_id,
+                SentNotification.subject == subject,
+                SentNotification.threshold == threshold,
+            )
+        )
+        is not None
+    )
 
 
 def unread_count(user_id: int) -> int:
@@ -45,3 +141,19 @@ def mark_read(user_id: int, notification_id: int | None = None) -> None:
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     db.session.execute(query.values(read_at=utcnow()))
+
+
+def undelivered(limit: int = 200) -> list[OutboxMessage]:
+    """Outgoing e-mails that are pending or failed, failed first, then oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.state != OutboxState.SENT)
+            .order_by(
+                (OutboxMessage.state == OutboxState.FAILED).desc(),
+                OutboxMessage.created_at,
+                OutboxMessage.id,
+            )
+            .limit(limit)
+        )
+    )

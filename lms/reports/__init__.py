@@ -1,0 +1,1 @@
+"""Dashboards, progress and KPIs: aggregate queries, server-rendered SVG charts, CSV export."""

@@ -1,0 +1,407 @@
+"""What the home page shows a trainee and a trainer, with a fixed number of aggregate queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy import orm
+
+from lms.accounts.models import User
+from lms.assessments.models import Submission, SubmissionState
+from lms.certificates.models import Certificate
+from lms.cohorts.models import Cohort, CohortDeadline, CohortMember, MemberRole
+from lms.courses import queries as course_queries
+from lms.courses.models import Course, Lesson, LessonCompletion, Module, RubricCriterion
+from lms.db import db, utcnow
+from lms.grading.models import Grade, GradeKind
+from lms.grading.queries import graded_cohort_ids
+from lms.reports.charts import Series, bar_chart
+
+WAITING = (SubmissionState.SUBMITTED, SubmissionState.IN_REVIEW)
+GRADED = (SubmissionState.PASSED, SubmissionState.FAILED)
+
+
+# --- trainee -------------------------------------------------------------------------------
+
+
+@dataclass
+class NextStep:
+    kind: str  # "lesson" | "case_study" | "done"
+    module: Module | None = None
+    lesson: Lesson | None = None
+    due_at: dt.datetime | None = None
+    attempts_left: int | None = None
+
+
+@dataclass
+class CourseCard:
+    course: Course
+    progress: course_queries.Progress
+    next_step: NextStep
+    #: (module, state of the latest attempt or None, attempts left)
+    modules: list[tuple[Module, SubmissionState | None, int]] = field(default_factory=list)
+
+
+def trainee_dashboard(user: User) -> dict[str, Any]:
+    courses = course_queries.my_courses(user)
+    progress = course_queries.course_progress_for_many(user, courses)
+    ids = [c.id for c in courses]
+    modules = list(
+        db.session.scalars(
+            sa.select(Module)
+            .where(Module.course_id.in_(ids), Module.retired_at.is_(None))
+            .order_by(Module.course_id, Module.position)
+            .options(orm.selectinload(Module.lessons))
+        )
+    )
+    done = set(
+        db.session.scalars(
+            sa.select(LessonCompletion.lesson_id)
+            .join(Lesson)
+            .where(LessonCompletion.user_id == user.id, Lesson.course_id.in_(ids))
+        )
+    )
+    latest = _latest_attempts(user)
+    deadlines = dict(
+        db.session.execute(
+            sa.select(CohortDeadline.module_id, CohortDeadline.due_at)
+            .join(CohortMember, CohortMember.cohort_id == CohortDeadline.cohort_id)
+            .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.TRAINEE)
+        ).all()
+    )
+    cards = []
+    for course in courses:
+        own = [m for m in modules if m.course_id == course.id]
+        card = CourseCard(course, progress[course.id], NextStep("done"))
+        for module in own:
+            state, used = latest.get(module.id, (None, 0))
+            card.modules.append((module, state, max(course.max_attempts - used, 0)))
+        card.next_step = _next_step(card, done, deadlines)
+        cards.append(card)
+    return {
+        "cards": cards,
+        "feedback": latest_feedback(user),
+        "certificates": list(
+            db.session.scalars(
+                sa.select(Certificate)
+                .where(Certificate.user_id == user.id)
+                .order_by(Certificate.created_at.desc())
+                .options(orm.selectinload(Certificate.course))
+            )
+        ),
+        "now": utcnow(),
+    }
+
+
+def _latest_attempts(user: User) -> dict[int, tuple[SubmissionState, int]]:
+    """Per module: the state of the latest attempt and how many attempts were graded."""
+    last = (
+        sa.select(Submission.module_id, sa.func.max(Submission.attempt).label("attempt"))
+        .where(Submission.user_id == user.id)
+        .group_by(Submission.module_id)
+        .subquery()
+    )
+    used = (
+        sa.select(Submission.module_id, sa.func.count().label("used"))
+        .where(Submission.user_id == user.id, Submission.state.in_(GRADED))
+        .group_by(Submission.module_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Submission.module_id, Submission.state, sa.func.coalesce(used.c.used, 0))
+        .join(
+            last,
+            sa.and_(last.c.module_id == Submission.module_id, last.c.attempt == Submission.attempt),
+        )
+        .outerjoin(used, used.c.module_id == Submission.module_id)
+        .where(Submission.user_id == user.id)
+    ).all()
+    return {module_id: (state, int(count)) for module_id, state, count in rows}
+
+
+def _next_step(card: CourseCard, done: set[int], deadlines: dict[int, dt.datetime]) -> NextStep:
+    """The first module with a required lesson unread or a case study not yet passed."""
+    for module, state, left in card.modules:
+        lesson = next((ls for ls in module.lessons if ls.required and ls.id not in done), None)
+        if lesson is not None:
+            return NextStep("lesson", module, lesson, deadlines.get(module.id), left)
+        if module.key_activity_id is not None and state != SubmissionState.PASSED and left > 0:
+            return NextStep("case_study", module, None, deadlines.get(module.id), left)
+    return NextStep("done")
+
+
+def latest_feedback(user: User, limit: int = 3) -> list[tuple[Submission, Grade]]:
+    """The released grades most recently given to this trainee (the moderator's if any)."""
+    rows = db.session.execute(
+        sa.select(Submission, Grade)
+        .join(Grade, Grade.submission_id == Submission.id)
+        .where(
+            Submission.user_id == user.id,
+            Submission.released_at.is_not(None),
+            Submission.state.in_(GRADED),
+            Grade.kind.in_((GradeKind.FIRST, GradeKind.AGREED)),
+            Grade.completed_at.is_not(None),
+        )
+        .order_by(Submission.released_at.desc(), Grade.kind.desc())
+        .limit(2 * limit)
+        .options(orm.selectinload(Submission.module))
+    ).all()
+    chosen: dict[int, tuple[Submission, Grade]] = {}
+    for submission, grade in rows:
+        current = chosen.get(submission.id)
+        if current is None or grade.kind == GradeKind.AGREED:
+            chosen[submission.id] = (submission, grade)
+    return list(chosen.values())[:limit]
+
+
+# --- trainer -------------------------------------------------------------------------------
+
+#: Cell states in the progress matrix, besides the submission states.
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+
+
+class Trainee(NamedTuple):
+    id: int
+    name: str
+
+
+@dataclass
+class Matrix:
+    cohort: Cohort
+    modules: list[Module]
+    #: (trainee, {module id: (state, late)})
+    rows: list[tuple[Trainee, dict[int, tuple[str, bool]]]]
+
+
+def queue_ageing(user: User) -> dict[str, int]:
+    """Waiting submissions by state and by age: under 2 days, 2 to 7 days, over 7 days."""
+    now = utcnow()
+    two, seven = now - dt.timedelta(days=2), now - dt.timedelta(days=7)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((Submission.state == SubmissionState.SUBMITTED, 1))),
+            sa.func.count(sa.case((Submission.state == SubmissionState.IN_REVIEW, 1))),
+            sa.func.count(sa.case((Submission.submitted_at >= two, 1))),
+            sa.func.count(
+                sa.case(
+                    (sa.and_(Submission.submitted_at < two, Submission.submitted_at >= seven), 1)
+                )
+            ),
+            sa.func.count(sa.case((Submission.submitted_at < seven, 1))),
+        ).where(
+            Submission.state.in_(WAITING),
+            Submission.cohort_id.in_(graded_cohort_ids(user)),
+            Submission.user_id != user.id,
+        )
+    ).one()
+    keys = ("submitted", "in_review", "under_2_days", "2_to_7_days", "over_7_days")
+    return {key: int(value) for key, value in zip(keys, row, strict=True)}
+
+
+def progress_matrices(user: User, max_cohorts: int = 5) -> list[Matrix]:
+    """Trainees × assessed modules for the cohorts this person trains (most recent first)."""
+    cohorts = list(
+        db.session.scalars(
+            sa.select(Cohort)
+            .where(Cohort.id.in_(graded_cohort_ids(user)))
+            .order_by(Cohort.starts_on.desc(), Cohort.id)
+            .limit(max_cohorts)
+        )
+    )
+    cohort_ids = [c.id for c in cohorts]
+    modules = list(
+        db.session.scalars(
+            sa.select(Module)
+            .where(
+                Module.course_id.in_({c.course_id for c in cohorts}),
+                Module.key_activity_id.is_not(None),
+                Module.retired_at.is_(None),
+            )
+            .order_by(Module.position)
+            .options(orm.selectinload(Module.key_activity))
+        )
+    )
+    # Names only: loading User objects would also load their roles, in chunks that grow with n.
+    members = db.session.execute(
+        sa.select(CohortMember.cohort_id, User.id, User.name)
+        .join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.TRAINEE)
+        .order_by(User.name)
+    ).all()
+    cells = _latest_cells(cohort_ids)
+    started = _reading_started(cohort_ids)
+    matrices = []
+    for cohort in cohorts:
+        own = [m for m in modules if m.course_id == cohort.course_id]
+        rows = []
+        for cohort_id, user_id, name in members:
+            trainee = Trainee(user_id, name)
+            if cohort_id != cohort.id:
+                continue
+            row = {}
+            for module in own:
+                cell = cells.get((cohort.id, trainee.id, module.id))
+                if cell is None:
+                    state = IN_PROGRESS if (trainee.id, module.id) in started else NOT_STARTED
+                    cell = (state, False)
+                row[module.id] = cell
+            rows.append((trainee, row))
+        matrices.append(Matrix(cohort, own, rows))
+    return matrices
+
+
+def _latest_cells(cohort_ids: list[int]) -> dict[tuple[int, int, int], tuple[str, bool]]:
+    last = (
+        sa.select(
+            Submission.cohort_id,
+            Submission.user_id,
+            Submission.module_id,
+            sa.func.max(Submission.attempt).label("attempt"),
+        )
+        .where(Submission.cohort_id.in_(cohort_ids))
+        .group_by(Submission.cohort_id, Submission.user_id, Submission.module_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Submission.cohort_id,
+            Submission.user_id,
+            Submission.module_id,
+            Submission.state,
+            Submission.late,
+        ).join(
+            last,
+            sa.and_(
+                last.c.cohort_id == Submission.cohort_id,
+                last.c.user_id == Submission.user_id,
+                last.c.module_id == Submission.module_id,
+                last.c.attempt == Submission.attempt,
+            ),
+        )
+    ).all()
+    result = {}
+    for cohort_id, user_id, module_id, state, late in rows:
+        shown = IN_PROGRESS if state == SubmissionState.DRAFT else state.value
+        result[(cohort_id, user_id, module_id)] = (shown, bool(late))
+    return result
+
+
+def _reading_started(cohort_ids: list[int]) -> set[tuple[int, int]]:
+    """(trainee, module) pairs with at least one lesson read."""
+    trainees = sa.select(CohortMember.user_id).where(
+        CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.TRAINEE
+    )
+    rows = db.session.execute(
+        sa.select(LessonCompletion.user_id, Lesson.module_id)
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id.in_(trainees))
+        .group_by(LessonCompletion.user_id, Lesson.module_id)
+    ).all()
+    return {(u, m) for u, m in rows}
+
+
+@dataclass
+class CriterionLevels:
+    criterion: RubricCriterion
+    counts: list[int]  # graded attempts at level 0..4
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def average(self) -> float | None:
+        if not self.total:
+            return None
+        return round(sum(level * n for level, n in enumerate(self.counts)) / self.total, 2)
+
+
+def criterion_levels(user: User) -> list[CriterionLevels]:
+    """Per rubric criterion, how many graded attempts got each level (released grades only)."""
+    courses = sa.select(Cohort.course_id).where(Cohort.id.in_(graded_cohort_ids(user)))
+    criteria = list(
+        db.session.scalars(
+            sa.select(RubricCriterion)
+            .where(RubricCriterion.course_id.in_(courses), RubricCriterion.retired_at.is_(None))
+            .order_by(RubricCriterion.course_id, RubricCriterion.code)
+        )
+    )
+    if not criteria:
+        return []
+    columns = []
+    for criterion in criteria:
+        level = Grade.levels[criterion.code].as_integer()
+        in_course = Module.course_id == criterion.course_id
+        columns += [sa.func.count(sa.case((sa.and_(in_course, level == n), 1))) for n in range(5)]
+    row = db.session.execute(
+        sa.select(*columns)
+        .select_from(Grade)
+        .join(Submission, Submission.id == Grade.submission_id)
+        .join(Module, Module.id == Submission.module_id)
+        .where(
+            Grade.kind == GradeKind.FIRST,
+            Grade.completed_at.is_not(None),
+            Submission.state.in_(GRADED),
+            Submission.cohort_id.in_(graded_cohort_ids(user)),
+        )
+    ).one()
+    values = [int(v) for v in row]
+    return [
+        CriterionLevels(criterion, values[5 * i : 5 * i + 5])
+        for i, criterion in enumerate(criteria)
+    ]
+
+
+def agreement(user: User) -> list[tuple[str, int, int]]:
+    """Per first marker in this person's cohorts: second-marked grades and agreements."""
+    first = orm.aliased(Grade)
+    second = orm.aliased(Grade)
+    agreed = sa.and_(first.passed == second.passed, sa.func.abs(first.score - second.score) <= 10)
+    rows = db.session.execute(
+        sa.select(User.name, sa.func.count(), sa.func.sum(sa.case((agreed, 1), else_=0)))
+        .select_from(first)
+        .join(
+            second,
+            sa.and_(
+                second.submission_id == first.submission_id,
+                second.kind == GradeKind.SECOND,
+                second.completed_at.is_not(None),
+            ),
+        )
+        .join(Submission, Submission.id == first.submission_id)
+        .join(User, User.id == first.grader_id)
+        .where(
+            first.kind == GradeKind.FIRST,
+            first.completed_at.is_not(None),
+            Submission.cohort_id.in_(graded_cohort_ids(user)),
+        )
+        .group_by(User.id, User.name)
+        .order_by(User.name)
+    ).all()
+    return [(name, int(total), int(ok or 0)) for name, total, ok in rows]
+
+
+def trainer_dashboard(user: User) -> dict[str, Any]:
+    criteria = sorted(
+        (row for row in criterion_levels(user) if row.total), key=lambda row: row.average or 0
+    )
+    chart = bar_chart(
+        "chart-criteria",
+        _("Average level per criterion"),
+        _("Average rubric level (0 to 4) given per criterion, lowest first."),
+        [row.criterion.title for row in criteria],
+        [Series(_("Average level"), [row.average for row in criteria])],
+        maximum=4,
+    )
+    return {
+        "ageing": queue_ageing(user),
+        "matrices": progress_matrices(user),
+        "criteria": criteria,
+        "criteria_chart": chart,
+        "agreement": agreement(user),
+    }

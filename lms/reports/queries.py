@@ -1,0 +1,412 @@
+"""The accreditation body's KPIs, each an aggregate query (no rows loaded into Python).
+
+Every function takes the same `Filters` and returns a small `Table` (a header and a few
+aggregated rows) that the page charts, shows as a table and exports as CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts.models import Organisation, User
+from lms.assessments.models import Submission, SubmissionState
+from lms.certificates.models import Certificate, CertificateStatus
+from lms.cohorts.models import Cohort, CohortMember, MemberRole
+from lms.courses.models import Lesson, LessonCompletion, Module
+from lms.db import db, utcnow
+
+WAITING = (SubmissionState.SUBMITTED, SubmissionState.IN_REVIEW)
+GRADED = (SubmissionState.PASSED, SubmissionState.FAILED)
+#: The submission states counted in reports (drafts are private), as people read them.
+STATE_LABELS = {
+    SubmissionState.SUBMITTED: _l("Submitted"),
+    SubmissionState.IN_REVIEW: _l("In review"),
+    SubmissionState.PASSED: _l("Passed"),
+    SubmissionState.FAILED: _l("Failed"),
+    SubmissionState.RETURNED: _l("Returned"),
+}
+
+
+@dataclass
+class Filters:
+    """What the KPIs are restricted to; None means "all"."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    course_id: int | None = None
+    cohort_id: int | None = None
+    organisation_id: int | None = None
+    country: str | None = None
+    region: str | None = None
+
+    def period(self, column: Any) -> list[Any]:
+        """Conditions keeping `column` (a UTC datetime) inside the period, both days included."""
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= dt.datetime.combine(self.start, dt.time(), dt.UTC))
+        if self.end is not None:
+            end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+            conditions.append(column < end)
+        return conditions
+
+    def people(self, user_id: Any) -> list[Any]:
+        """Conditions keeping `user_id` among people of the chosen organisation, country, region."""
+        if self.organisation_id is None and not self.country and not self.region:
+            return []
+        query = sa.select(User.id).join(Organisation, Organisation.id == User.organisation_id)
+        if self.organisation_id is not None:
+            query = query.where(Organisation.id == self.organisation_id)
+        if self.country:
+            query = query.where(Organisation.country == self.country)
+        if self.region:
+            query = query.where(Organisation.region == self.region)
+        return [user_id.in_(query)]
+
+    def cohort_people(self, user_id: Any, course_id: Any) -> list[Any]:
+        """Conditions for rows that carry a user and a course but no cohort."""
+        conditions = self.people(user_id)
+        if self.course_id is not None:
+            conditions.append(course_id == self.course_id)
+        if self.cohort_id is not None:
+            members = sa.select(CohortMember.user_id).where(
+                CohortMember.cohort_id == self.cohort_id, CohortMember.role == MemberRole.TRAINEE
+            )
+            cohort_course = sa.select(Cohort.course_id).where(Cohort.id == self.cohort_id)
+            conditions += [user_id.in_(members), course_id.in_(cohort_course)]
+        return conditions
+
+
+@dataclass
+class Table:
+    """An aggregated table: what a chart draws, a table shows and a CSV holds."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def _dialect() -> str:
+    return str(db.session.get_bind().dialect.name)
+
+
+def _month(column: Any) -> Any:
+    if _dialect() == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def _seconds_between(start: Any, end: Any) -> Any:
+    if _dialect() == "postgresql":
+        return sa.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def enrolments(filters: Filters) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(CohortMember)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(CohortMember.role == MemberRole.TRAINEE, *filters.period(CohortMember.enrolled_at))
+        .where(*filters.people(CohortMember.user_id))
+    )
+    if filters.course_id is not None:
+        query = query.where(Cohort.course_id == filters.course_id)
+    if filters.cohort_id is not None:
+        query = query.where(Cohort.id == filters.cohort_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def lesson_completions(filters: Filters) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(LessonCompletion)
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(*filters.period(LessonCompletion.completed_at))
+        .where(*filters.cohort_people(LessonCompletion.user_id, Lesson.course_id))
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def _submission_conditions(filters: Filters) -> list[Any]:
+    conditions: list[Any] = [Submission.submitted_at.is_not(None)]
+    conditions += filters.people(Submission.user_id)
+    if filters.cohort_id is not None:
+        conditions.append(Submission.cohort_id == filters.cohort_id)
+    if filters.course_id is not None:
+        conditions.append(
+            Submission.module_id.in_(
+                sa.select(Module.id).where(Module.course_id == filters.course_id)
+            )
+        )
+    return conditions
+
+
+def submissions_by_state(filters: Filters) -> Table:
+    rows = db.session.execute(
+        sa.select(Submission.state, sa.func.count())
+        .where(*_submission_conditions(filters), *filters.period(Submission.submitted_at))
+        .group_by(Submission.state)
+    ).all()
+    counts = {state: int(count) for state, count in rows}
+    table = Table(
+        "submissions", str(_l("Submissions by state")), [str(_l("State")), str(_l("Submissions"))]
+    )
+    for state, label in STATE_LABELS.items():
+        table.rows.append([str(label), counts.get(state, 0)])
+    return table
+
+
+def pass_rates(filters: Filters) -> Table:
+    """Per assessed module: trainees graded, first-attempt pass rate, overall pass rate."""
+    graded = Submission.state.in_(GRADED)
+    passed = Submission.state == SubmissionState.PASSED
+    first = Submission.attempt == 1
+    rows = db.session.execute(
+        sa.select(
+            Module.title,
+            sa.func.count(sa.distinct(sa.case((graded, Submission.user_id)))),
+            sa.func.count(sa.distinct(sa.case((sa.and_(graded, first), Submission.user_id)))),
+            sa.func.count(sa.distinct(sa.case((sa.and_(passed, first), Submission.user_id)))),
+            sa.func.count(sa.distinct(sa.case((passed, Submission.user_id)))),
+        )
+        .join(Module, Module.id == Submission.module_id)
+        .where(*_submission_conditions(filters), *filters.period(Submission.submitted_at))
+        .group_by(Module.id, Module.course_id, Module.position, Module.title)
+        .order_by(Module.course_id, Module.position)
+    ).all()
+    table = Table(
+        "pass-rates",
+        str(_l("Pass rate per module")),
+        [
+            str(_l("Module")),
+            str(_l("Trainees graded")),
+            str(_l("First-attempt pass rate (%)")),
+            str(_l("Overall pass rate (%)")),
+        ],
+    )
+    for title, trainees, first_graded, first_passed, ever_passed in rows:
+        table.rows.append(
+            [
+                title,
+                int(trainees),
+                _percent(int(first_passed), int(first_graded)),
+                _percent(int(ever_passed), int(trainees)),
+            ]
+        )
+    return table
+
+
+def time_to_grade(filters: Filters) -> Table:
+    """Median and 90th percentile of hours from submission to released grade."""
+    conditions = [
+        *_submission_conditions(filters),
+        Submission.released_at.is_not(None),
+        *filters.period(Submission.released_at),
+    ]
+    seconds = _seconds_between(Submission.submitted_at, Submission.released_at)
+    values = percentiles(seconds, conditions, (0.5, 0.9))
+    table = Table(
+        "time-to-grade",
+        str(_l("Time to grade")),
+        [str(_l("Measure")), str(_l("Hours"))],
+    )
+    for label, value in zip((str(_l("Median")), str(_l("90th percentile"))), values, strict=True):
+        table.rows.append([label, None if value is None else round(value / 3600, 1)])
+    return table
+
+
+def percentiles(
+    expression: Any, conditions: list[Any], fractions: tuple[float, ...]
+) -> list[float | None]:
+    """Continuous percentiles (linear interpolation, as PostgreSQL's percentile_cont).
+
+    PostgreSQL computes them itself; elsewhere a COUNT and, per percentile, the two values
+    around its position (ORDER BY … LIMIT 2 OFFSET k), so no more than two rows are read.
+    """
+    if _dialect() == "postgresql":
+        row = db.session.execute(
+            sa.select(
+                *[sa.func.percentile_cont(p).within_group(expression) for p in fractions]
+            ).where(*conditions)
+        ).one()
+        return [None if value is None else float(value) for value in row]
+    count = int(db.session.scalar(sa.select(sa.func.count()).where(*conditions)) or 0)
+    results: list[float | None] = []
+    for fraction in fractions:
+        if count == 0:
+            results.append(None)
+            continue
+        position = (count - 1) * fraction
+        low = math.floor(position)
+        pair = [
+            float(v)
+            for v in db.session.scalars(
+                sa.select(expression).where(*conditions).order_by(expression).limit(2).offset(low)
+            )
+        ]
+        upper = pair[1] if len(pair) > 1 else pair[0]
+        results.append(pair[0] + (upper - pair[0]) * (position - low))
+    return results
+
+
+def _certificate_conditions(filters: Filters) -> list[Any]:
+    return filters.cohort_people(Certificate.user_id, Certificate.course_id)
+
+
+def certificates_by_status(filters: Filters) -> Table:
+    """Certificates issued in the period, by their status today; renewals counted apart."""
+    now = utcnow()
+    expired = sa.or_(
+        Certificate.status == CertificateStatus.EXPIRED,
+        sa.and_(Certificate.status == CertificateStatus.VALID, Certificate.expires_at < now),
+    )
+    valid = sa.and_(
+        Certificate.status == CertificateStatus.VALID,
+        sa.or_(Certificate.expires_at.is_(None), Certificate.expires_at >= now),
+    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.case((valid, 1))),
+            sa.func.count(sa.case((expired, 1))),
+            sa.func.count(sa.case((Certificate.status == CertificateStatus.REVOKED, 1))),
+            sa.func.count(sa.case((Certificate.status == CertificateStatus.SUSPENDED, 1))),
+            sa.func.count(sa.case((Certificate.supersedes_id.is_not(None), 1))),
+        ).where(
+            Certificate.issued_at.is_not(None),
+            *filters.period(Certificate.issued_at),
+            *_certificate_conditions(filters),
+        )
+    ).one()
+    labels = [
+        _l("Issued"),
+        _l("Valid"),
+        _l("Expired"),
+        _l("Revoked"),
+        _l("Suspended"),
+        _l("Renewed"),
+    ]
+    table = Table(
+        "certificates", str(_l("Certificates")), [str(_l("Status")), str(_l("Certificates"))]
+    )
+    table.rows = [[str(label), int(value)] for label, value in zip(labels, row, strict=True)]
+    return table
+
+
+def certificates_per_month(filters: Filters) -> Table:
+    month = _month(Certificate.issued_at)
+    rows = db.session.execute(
+        sa.select(
+            month,
+            sa.func.count(),
+            sa.func.count(sa.case((Certificate.supersedes_id.is_not(None), 1))),
+            sa.func.count(sa.case((Certificate.status == CertificateStatus.REVOKED, 1))),
+        )
+        .where(
+            Certificate.issued_at.is_not(None),
+            *filters.period(Certificate.issued_at),
+            *_certificate_conditions(filters),
+        )
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    table = Table(
+        "certificates-per-month",
+        str(_l("Certificates issued per month")),
+        [
+            str(_l("Month")),
+            str(_l("Issued")),
+            str(_l("Of which renewals")),
+            str(_l("Since revoked")),
+        ],
+    )
+    table.rows = [[m, int(a), int(b), int(c)] for m, a, b, c in rows]
+    return table
+
+
+def accredited_per_organisation(filters: Filters) -> Table:
+    """Coaches holding a valid certificate, per organisation (with its country and region)."""
+    rows = db.session.execute(
+        sa.select(
+            sa.func.coalesce(Organisation.name, ""),
+            sa.func.coalesce(Organisation.country, ""),
+            sa.func.coalesce(Organisation.region, ""),
+            sa.func.count(sa.distinct(Certificate.user_id)),
+        )
+        .select_from(Certificate)
+        .join(User, User.id == Certificate.user_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(
+            Certificate.status == CertificateStatus.VALID,
+            *filters.period(Certificate.issued_at),
+            *_certificate_conditions(filters),
+        )
+        .group_by(Organisation.name, Organisation.country, Organisation.region)
+        .order_by(sa.func.count(sa.distinct(Certificate.user_id)).desc(), Organisation.name)
+    ).all()
+    table = Table(
+        "accredited",
+        str(_l("Accredited coaches per organisation")),
+        [str(_l("Organisation")), str(_l("Country")), str(_l("Region")), str(_l("Coaches"))],
+    )
+    table.rows = [[name or str(_l("(none)")), c, r, int(n)] for name, c, r, n in rows]
+    return table
+
+
+def backlog(filters: Filters) -> Table:
+    """Work waiting for a grader now (the period does not apply: a backlog is today's)."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((Submission.state == SubmissionState.SUBMITTED, 1))),
+            sa.func.count(sa.case((Submission.state == SubmissionState.IN_REVIEW, 1))),
+            sa.func.min(Submission.submitted_at),
+        ).where(Submission.state.in_(WAITING), *_submission_conditions(filters))
+    ).one()
+    oldest = row[2]
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    days = (utcnow() - oldest).days if oldest is not None else None
+    table = Table("backlog", str(_l("Backlog")), [str(_l("Measure")), str(_l("Value"))])
+    table.rows = [
+        [str(_l("Waiting to be claimed")), int(row[0])],
+        [str(_l("In review")), int(row[1])],
+        [str(_l("Oldest waiting (days)")), days],
+    ]
+    return table
+
+
+def summary(filters: Filters) -> Table:
+    table = Table("summary", str(_l("Activity")), [str(_l("Measure")), str(_l("Count"))])
+    table.rows = [
+        [str(_l("Enrolments")), enrolments(filters)],
+        [str(_l("Lessons completed")), lesson_completions(filters)],
+    ]
+    return table
+
+
+#: Every KPI table, by the name used in its CSV export URL.
+TABLES = {
+    "summary": summary,
+    "submissions": submissions_by_state,
+    "pass-rates": pass_rates,
+    "time-to-grade": time_to_grade,
+    "certificates": certificates_by_status,
+    "certificates-per-month": certificates_per_month,
+    "accredited": accredited_per_organisation,
+    "backlog": backlog,
+}
+
+
+def all_tables(filters: Filters) -> dict[str, Table]:
+    return {name: build(filters) for name, build in TABLES.items()}

@@ -1,0 +1,138 @@
+"""The accreditation body's KPI page and its CSV exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+
+from lms.accounts.models import Organisation, Role
+from lms.cohorts.models import Cohort
+from lms.courses.models import Course
+from lms.db import db
+from lms.permissions import role_required
+from lms.reports import queries
+from lms.reports.charts import Series, bar_chart
+from lms.reports.csv import to_csv
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _date_arg(name: str) -> dt.date | None:
+    text = request.args.get(name, "").strip()
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    text = request.args.get(name, "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def filters_from_request() -> queries.Filters:
+    """Read the filters from the query string; what cannot be read is ignored."""
+    return queries.Filters(
+        start=_date_arg("start"),
+        end=_date_arg("end"),
+        course_id=_int_arg("course"),
+        cohort_id=_int_arg("cohort"),
+        organisation_id=_int_arg("organisation"),
+        country=request.args.get("country", "").strip()[:2].upper() or None,
+        region=request.args.get("region", "").strip()[:120] or None,
+    )
+
+
+def _choices() -> dict[str, list[object]]:
+    regions = db.session.execute(
+        sa.select(Organisation.country, Organisation.region)
+        .distinct()
+        .order_by(Organisation.country, Organisation.region)
+    ).all()
+    return {
+        "courses": list(db.session.scalars(sa.select(Course).order_by(Course.title))),
+        "cohorts": list(db.session.scalars(sa.select(Cohort).order_by(Cohort.name))),
+        "organisations": list(
+            db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
+        ),
+        "countries": sorted({c for c, _r in regions}),
+        "regions": sorted({r for _c, r in regions if r}),
+    }
+
+
+def kpi_charts(tables: dict[str, queries.Table]) -> dict[str, object]:
+    """One accessible chart per table that has something to draw."""
+    rates = tables["pass-rates"]
+    months = tables["certificates-per-month"]
+    accredited = tables["accredited"]
+    submissions = tables["submissions"]
+    return {
+        "pass-rates": bar_chart(
+            "chart-pass-rates",
+            rates.title,
+            _("First-attempt and overall pass rate per module, in percent."),
+            [str(r[0]) for r in rates.rows],
+            [
+                Series(_("First attempt"), [r[2] for r in rates.rows]),
+                Series(_("Overall"), [r[3] for r in rates.rows]),
+            ],
+            unit="%",
+            maximum=100,
+        ),
+        "submissions": bar_chart(
+            "chart-submissions",
+            submissions.title,
+            _("Number of submissions in each state."),
+            [str(r[0]) for r in submissions.rows],
+            [Series(_("Submissions"), [r[1] for r in submissions.rows])],
+        ),
+        "certificates-per-month": bar_chart(
+            "chart-certificates-per-month",
+            months.title,
+            _("Certificates issued in each month, and how many of them were renewals."),
+            [str(r[0]) for r in months.rows],
+            [
+                Series(_("Issued"), [r[1] for r in months.rows]),
+                Series(_("Renewals"), [r[2] for r in months.rows]),
+            ],
+        ),
+        "accredited": bar_chart(
+            "chart-accredited",
+            accredited.title,
+            _("Coaches holding a valid certificate, per organisation."),
+            [f"{r[0]} ({r[1]}, {r[2]})" if r[1] else str(r[0]) for r in accredited.rows],
+            [Series(_("Coaches"), [r[3] for r in accredited.rows])],
+        ),
+    }
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index():  # type: ignore[no-untyped-def]
+    filters = filters_from_request()
+    tables = queries.all_tables(filters)
+    return render_template(
+        "reports/index.html",
+        filters=filters,
+        tables=tables,
+        charts=kpi_charts(tables),
+        choices=_choices(),
+        query_string=request.query_string.decode("ascii", "ignore"),
+    )
+
+
+@bp.route("/<name>.csv")
+@role_required(Role.ADMIN)
+def export(name: str):  # type: ignore[no-untyped-def]
+    build = queries.TABLES.get(name)
+    if build is None:
+        abort(404)
+    table = build(filters_from_request())
+    return Response(
+        to_csv(table.columns, table.rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -1,0 +1,3 @@
+"""The grading set-up (a course, a cohort, trainers, trainees, an admin) for event tests."""
+
+from tests.grading.conftest import setup  # noqa: F401 (a fixture, used by name)
