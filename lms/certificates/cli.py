@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 import urllib.error
 import urllib.request
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +14,12 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from lms.certificates import files
 from lms.certificates import keys as key_service
 from lms.certificates.models import Certificate
 from lms.db import db
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_JWKS_BYTES = 1024 * 1024
-_JWS = re.compile(rb"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-#: A stream object's data: after the dictionary's `>>` (so "octet-stream" in a name is not
-#: taken for the keyword), up to `endstream`; zlib ignores the end-of-line left at the end.
-_STREAM = re.compile(rb">>\s*stream\r?\n(.*?)endstream", re.DOTALL)
 _MARKS = {True: "✓", False: "✗", None: "–"}
 
 
@@ -148,48 +142,23 @@ def verify(file_or_token: str, jwks_source: str | None) -> None:
 
 def read_credential(argument: str) -> str:
     """The compact JWS given directly, or found in a .jwt, .json or PDF file."""
-    if _JWS.fullmatch(argument.strip().encode("ascii", "replace")):
+    if files.JWS.fullmatch(argument.strip().encode("ascii", "replace")):
         return argument.strip()
+    path = Path(argument)
     try:
-        path = Path(argument)
         if not path.is_file():
             raise click.ClickException(
                 "Give a file (.jwt, .json or .pdf) or the signed credential itself."
             )
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if path.stat().st_size > files.MAX_BYTES:
             raise click.ClickException(f"{path} is larger than 50 MB: not a certificate file.")
         data = path.read_bytes()
     except OSError as error:
         raise click.ClickException(f"Cannot read {argument}: {error.strerror}") from None
-    if data.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
-        return _token_in_pdf(data, path)
-    if path.suffix.lower() == ".json" or data.lstrip().startswith(b"{"):
-        try:
-            value = json.loads(data).get("credential")
-        except (ValueError, AttributeError):
-            value = None
-        if not isinstance(value, str):
-            raise click.ClickException(f'{path} has no {{"credential": "..."}} in it.')
-        return value
-    return data.decode("ascii", "replace").strip()
-
-
-def _token_in_pdf(data: bytes, path: Path) -> str:
-    """The first compact JWS in the PDF: in its bytes, or inside a compressed stream."""
-    match = _JWS.search(data)
-    if match:
-        return match.group().decode("ascii")
-    for stream in _STREAM.finditer(data):
-        inflater = zlib.decompressobj()
-        try:
-            # Bounded, so a crafted stream cannot exhaust memory.
-            content = inflater.decompress(stream.group(1), MAX_FILE_BYTES)
-        except zlib.error:
-            continue
-        match = _JWS.search(content)
-        if match:
-            return match.group().decode("ascii")
-    raise click.ClickException(f"{path} carries no signed credential.")
+    try:
+        return files.credential_from_bytes(data, path.name)
+    except files.NotACredential as error:
+        raise click.ClickException(f"{path}: {error}") from None
 
 
 def load_jwks(source: str) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from lms.certificates import credentials, queries
+from lms.certificates.files import NotACredential, credential_from_bytes, credential_from_text
 from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.verification import VerificationResult, verify_token
 from lms.extensions import limiter
-from lms.verify.extract import NotACredential, credential_from_bytes, credential_from_text
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 

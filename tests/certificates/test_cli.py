@@ -84,7 +84,7 @@ def test_verify_explains_unreadable_input(runner, issued, tmp_path):
     empty_pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
     no_token = runner.invoke(args=["certificates", "verify", str(empty_pdf)])
     assert no_token.exit_code != 0
-    assert "carries no signed credential" in no_token.output
+    assert "does not carry a signed credential" in no_token.output
     bad_jwks = tmp_path / "bad.json"
     bad_jwks.write_text("[]")
     result = runner.invoke(

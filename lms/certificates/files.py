@@ -1,4 +1,6 @@
-"""Finding the signed credential in what an employer gives us: text, a .jwt, JSON or a PDF."""
+"""Finding the signed credential in what people give us: text, a .jwt, JSON or a PDF.
+
+Used by the verify page (uploads) and by `lms certificates verify` (files)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import zlib
 
 #: A compact JWS whose header and payload are JSON objects ("eyJ" is base64url for '{"').
 JWS = re.compile(rb"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
-MAX_BYTES = 5 * 1024 * 1024
+#: A stream object's data: after the dictionary's `>>` (so "octet-stream" in a name is not
+#: taken for the keyword), up to `endstream`; zlib ignores the end-of-line left at the end.
+_STREAM = re.compile(rb">>\s*stream\r?\n(.*?)endstream", re.DOTALL)
+#: No certificate file is anywhere near this; larger input is refused unread.
+MAX_BYTES = 50 * 1024 * 1024
 
 
 class NotACredential(ValueError):
