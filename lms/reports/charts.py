@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 #: Fill per series, with a pattern id suffix for hatched ones (None: solid).
-SERIES_STYLES = (("#1d4e89", None), ("#f2b134", "hatch"), ("#1e6b3a", "dots"))
+SERIES_STYLES = (
+    ("#1d4e89", None),
+    ("#f2b134", "hatch"),
+    ("#1e6b3a", "dots"),
+    ("#a11d2b", "cross"),
+)
 ROW_HEIGHT = 22
 LABEL_WIDTH = 330
 BAR_WIDTH = 360
@@ -69,6 +74,9 @@ def bar_chart(
         f'<pattern id="{chart_id}-dots" width="6" height="6" patternUnits="userSpaceOnUse">'
         f'<rect width="6" height="6" fill="#1e6b3a"/>'
         f'<circle cx="3" cy="3" r="1.3" fill="#ffffff"/></pattern>',
+        f'<pattern id="{chart_id}-cross" width="6" height="6" patternUnits="userSpaceOnUse">'
+        f'<rect width="6" height="6" fill="#a11d2b"/>'
+        f'<path d="M0 0L6 6M6 0L0 6" stroke="#ffffff" stroke-width="1"/></pattern>',
         "</defs>",
     ]
     if per_group > 1:

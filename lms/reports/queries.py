@@ -305,33 +305,51 @@ def certificates_by_status(filters: Filters) -> Table:
 
 
 def certificates_per_month(filters: Filters) -> Table:
-    month = _month(Certificate.issued_at)
-    rows = db.session.execute(
+    """Certificate events in the month they happened: issued (and of those, renewals),
+    expired, revoked. Each event is filtered by its own date."""
+    people = _certificate_conditions(filters)
+    issued_month = _month(Certificate.issued_at)
+    counts: dict[str, list[int]] = {}
+    issued = db.session.execute(
         sa.select(
-            month,
+            issued_month,
             sa.func.count(),
             sa.func.count(sa.case((Certificate.supersedes_id.is_not(None), 1))),
-            sa.func.count(sa.case((Certificate.status == CertificateStatus.REVOKED, 1))),
         )
-        .where(
-            Certificate.issued_at.is_not(None),
-            *filters.period(Certificate.issued_at),
-            *_certificate_conditions(filters),
-        )
-        .group_by(month)
-        .order_by(month)
+        .where(Certificate.issued_at.is_not(None), *filters.period(Certificate.issued_at), *people)
+        .group_by(issued_month)
     ).all()
+    for month, total, renewals in issued:
+        counts.setdefault(month, [0, 0, 0, 0])[0:2] = [int(total), int(renewals)]
+    expired_month = _month(Certificate.expires_at)
+    has_expired = sa.or_(
+        Certificate.status == CertificateStatus.EXPIRED,
+        sa.and_(Certificate.status == CertificateStatus.VALID, Certificate.expires_at < utcnow()),
+    )
+    revoked_month = _month(Certificate.revoked_at)
+    for column, month_of, condition, index in (
+        (Certificate.expires_at, expired_month, has_expired, 2),
+        (Certificate.revoked_at, revoked_month, Certificate.status == CertificateStatus.REVOKED, 3),
+    ):
+        rows = db.session.execute(
+            sa.select(month_of, sa.func.count())
+            .where(column.is_not(None), condition, *filters.period(column), *people)
+            .group_by(month_of)
+        ).all()
+        for month, total in rows:
+            counts.setdefault(month, [0, 0, 0, 0])[index] = int(total)
     table = Table(
         "certificates-per-month",
-        str(_l("Certificates issued per month")),
+        str(_l("Certificates over time")),
         [
             str(_l("Month")),
             str(_l("Issued")),
             str(_l("Of which renewals")),
-            str(_l("Since revoked")),
+            str(_l("Expired")),
+            str(_l("Revoked")),
         ],
     )
-    table.rows = [[m, int(a), int(b), int(c)] for m, a, b, c in rows]
+    table.rows = [[month, *values] for month, values in sorted(counts.items())]
     return table
 
 

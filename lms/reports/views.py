@@ -92,11 +92,13 @@ def kpi_charts(tables: dict[str, queries.Table]) -> dict[str, object]:
         "certificates-per-month": bar_chart(
             "chart-certificates-per-month",
             months.title,
-            _("Certificates issued in each month, and how many of them were renewals."),
+            _("Per month: certificates issued (renewals among them), expired and revoked."),
             [str(r[0]) for r in months.rows],
             [
                 Series(_("Issued"), [r[1] for r in months.rows]),
                 Series(_("Renewals"), [r[2] for r in months.rows]),
+                Series(_("Expired"), [r[3] for r in months.rows]),
+                Series(_("Revoked"), [r[4] for r in months.rows]),
             ],
         ),
         "accredited": bar_chart(

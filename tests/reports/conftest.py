@@ -92,8 +92,10 @@ def _certificate(
     issued: dt.datetime,
     expires: dt.datetime,
     supersedes: Certificate | None = None,
+    revoked: dt.datetime | None = None,
 ) -> Certificate:
     row = Certificate(
+        revoked_at=revoked,
         public_id=public_id,
         user_id=user.id,
         course_id=course.id,
@@ -242,7 +244,15 @@ def data(app, db_session, shipped_courses) -> Data:  # type: ignore[no-untyped-d
     _certificate(
         course, t2, "CC-TEST-0003", CertificateStatus.VALID, at(2026, 2, 10), far, supersedes=old
     )
-    _certificate(course, t3, "CC-TEST-0004", CertificateStatus.REVOKED, at(2026, 1, 20), far)
+    _certificate(
+        course,
+        t3,
+        "CC-TEST-0004",
+        CertificateStatus.REVOKED,
+        at(2026, 1, 20),
+        far,
+        revoked=at(2026, 3, 2),
+    )
     _certificate(
         course, t4, "CC-TEST-0005", CertificateStatus.EXPIRED, at(2023, 1, 5), at(2026, 1, 5)
     )

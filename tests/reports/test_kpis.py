@@ -79,15 +79,18 @@ def test_certificates_issued_valid_expired_revoked_renewed(ctx):
 
 
 def test_certificates_over_time(ctx):
+    """Each event counts in its own month: issued (renewals among them), expired, revoked."""
     table = queries.certificates_per_month(Filters())
     assert table.rows == [
-        ["2023-01", 1, 0, 0],
-        ["2025-02", 1, 0, 0],
-        ["2026-01", 2, 0, 1],
-        ["2026-02", 1, 1, 0],
+        ["2023-01", 1, 0, 0, 0],
+        ["2025-02", 1, 0, 0, 0],
+        ["2026-01", 2, 0, 1, 0],
+        ["2026-02", 1, 1, 0, 0],
+        ["2026-03", 0, 0, 0, 1],
     ]
     assert queries.certificates_per_month(Filters(start=dt.date(2026, 2, 1))).rows == [
-        ["2026-02", 1, 1, 0]
+        ["2026-02", 1, 1, 0, 0],
+        ["2026-03", 0, 0, 0, 1],
     ]
 
 
