@@ -1,4 +1,4 @@
-"""Certificate ids: `CC-XXXX-XXXX-XXXX-XXXX-XXXX`, easy to read out, hard to guess.
+"""Certificate ids, e.g. `CC-7F3K-ZT2M-9XHV-P6RA-Q1B8`: easy to read out, hard to guess.
 
 The 20 characters after `CC-` are Crockford base32 (`0-9 A-Z` without `I L O U`): 19 random
 characters (95 bits) and one check character. The check character makes the weighted sum

@@ -118,7 +118,7 @@ class Certificate(TimestampMixin, db.Model):
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    #: `CC-XXXX-XXXX-XXXX-XXXX-XXXX` (see lms.certificates.ids), canonical upper case.
+    #: `CC-` and five groups of four characters (see lms.certificates.ids), canonical upper case.
     public_id: orm.Mapped[str] = orm.mapped_column(sa.String(32), unique=True)
     user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("users.id"), index=True)
     course_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("courses.id"), index=True)
