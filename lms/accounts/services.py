@@ -313,3 +313,25 @@ def save_organisation(
         region=organisation.region,
     )
     return organisation
+
+
+def change_email(user: User, new_email: str) -> str:
+    """Give the account a new login e-mail; tell the old address. Returns the old one."""
+    email = normalise_email(new_email)
+    old = user.email
+    if email == old:
+        raise AccountError(_("That is already your e-mail address."), "email")
+    if find_user_by_email(email) is not None:
+        raise AccountError(_("Another account uses this e-mail address."), "email")
+    user.email = email
+    db.session.flush()
+    queue_mail(
+        old,
+        _("Your e-mail address was changed"),
+        "email_changed",
+        user=user,
+        new_email=email,
+        reset_url=absolute_url("auth.forgot_password"),
+    )
+    audit.record("user.email_changed", "users", user.id, actor=user, before=old, after=email)
+    return old

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from lms.accounts import services as accounts
 from lms.accounts.services import AccountError
-from lms.auth.forms import ChangePasswordForm, ProfileForm
-from lms.permissions import mark_fresh
+from lms.auth.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
+from lms.permissions import fresh_login_required, mark_fresh
 from lms.rendering import render_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -51,3 +51,25 @@ def change_password():  # type: ignore[no-untyped-def]
                 )
                 return redirect(url_for("accounts.profile"))
     return render_form("accounts/profile.html", form=form, password_form=password_form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@fresh_login_required
+def change_email():  # type: ignore[no-untyped-def]
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if accounts.authenticate(current_user.email, form.password.data or "") is None:
+            form.password.errors.append(_("The password is not correct."))
+        else:
+            try:
+                accounts.change_email(current_user, form.email.data or "")
+            except AccountError as error:
+                form.email.errors.append(error.message)
+            else:
+                flash(
+                    _("Your e-mail address is changed. A notice went to the old address."),
+                    "success",
+                )
+                return redirect(url_for("accounts.profile"))
+    return render_form("accounts/change_email.html", form=form)

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from lms.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -39,3 +39,12 @@ class ChangePasswordForm(NewPasswordForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New e-mail address"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
