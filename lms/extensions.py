@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to the app in create_app()."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -15,4 +16,23 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
 
-__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+#: One budget for looking up and verifying certificates, shared by the verify pages and the
+#: API, so that sweeping ids through any of them runs into the same limit.
+CERTIFICATE_LOOKUP_SCOPE = "certificate-lookups"
+
+
+def verify_rate_limit() -> str:
+    """The configured budget for certificate lookups (LMS_VERIFY_RATE_LIMIT)."""
+    return str(current_app.config["VERIFY_RATE_LIMIT"])
+
+
+__all__ = [
+    "CERTIFICATE_LOOKUP_SCOPE",
+    "babel",
+    "csrf",
+    "db",
+    "limiter",
+    "login_manager",
+    "migrate",
+    "verify_rate_limit",
+]

@@ -25,7 +25,7 @@ from lms.certificates.models import CertificateStatus
 from lms.certificates.verification import MAX_TOKEN_LENGTH, VerificationResult, verify_token
 from lms.cohorts.models import Cohort
 from lms.db import db
-from lms.extensions import limiter
+from lms.extensions import CERTIFICATE_LOOKUP_SCOPE, limiter, verify_rate_limit
 from lms.urls import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,10 +39,6 @@ _PRINTABLE = re.compile(r"[\x20-\x7e\t\r\n]+")
 _NO_TOKEN = object()
 
 
-def _verify_limit() -> str:
-    return str(current_app.config.get("VERIFY_RATE_LIMIT", "60 per minute"))
-
-
 def _lookup_key() -> str:
     """Callers with a token have a budget of their own; everyone else one per address."""
     token = current_token()
@@ -52,7 +48,7 @@ def _lookup_key() -> str:
 #: One budget per caller for looking up and verifying certificates, so that sweeping ids
 #: through any of these routes runs into the same limit.
 _lookup_limit = limiter.shared_limit(
-    _verify_limit, scope="certificate-lookups", key_func=_lookup_key
+    verify_rate_limit, scope=CERTIFICATE_LOOKUP_SCOPE, key_func=_lookup_key
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.certificates import credentials, queries
@@ -10,17 +10,12 @@ from lms.certificates.files import NotACredential, credential_from_bytes, creden
 from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.verification import VerificationResult, verify_token
-from lms.extensions import limiter
+from lms.extensions import CERTIFICATE_LOOKUP_SCOPE, limiter, verify_rate_limit
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 
-def _verify_limit() -> str:
-    return str(current_app.config.get("VERIFY_RATE_LIMIT", "60 per minute"))
-
-
-#: The same budget as the JSON lookups (scope shared), so sweeping ids fails either way.
-_lookup_limit = limiter.shared_limit(_verify_limit, scope="certificate-lookups")
+_lookup_limit = limiter.shared_limit(verify_rate_limit, scope=CERTIFICATE_LOOKUP_SCOPE)
 
 
 @bp.route("/<path:certificate_id>")

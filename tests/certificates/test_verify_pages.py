@@ -153,13 +153,14 @@ def test_names_with_markup_are_shown_inert(app, client):
 
 
 def test_many_random_ids_are_all_unknown_then_rate_limited(app, client, issued):
+    usual = app.config["VERIFY_RATE_LIMIT"]
     app.config["VERIFY_RATE_LIMIT"] = "20 per minute"
     try:
         statuses = [
             client.get(f"/verify/CC-{n:04d}-AAAA-BBBB-CCCC-DDDD").status_code for n in range(25)
         ]
     finally:
-        app.config.pop("VERIFY_RATE_LIMIT")
+        app.config["VERIFY_RATE_LIMIT"] = usual
     assert set(statuses[:20]) == {404}
     assert statuses[-1] == 429
 
