@@ -23,7 +23,9 @@ def test_the_private_key_is_stored_encrypted_and_never_shown(app_ctx, caplog):
     assert key.private_pkcs8.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     with pytest.raises(TypeError):  # a passphrase is needed
         serialization.load_pem_private_key(key.private_pkcs8, password=None)
-    with pytest.raises(ValueError, match="Incorrect password|Bad decrypt"):
+    # A wrong passphrase fails either at the padding check or, when the garbage happens to
+    # pad correctly, at parsing the decrypted bytes; both are a ValueError.
+    with pytest.raises(ValueError):
         serialization.load_pem_private_key(key.private_pkcs8, password=b"wrong")
     assert keys.load_private_key(key).public_key() == keys.public_key(key)
     assert "PRIVATE" not in repr(key)
