@@ -25,9 +25,9 @@ from lms.extensions import limiter
 
 POSTGRES_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
-#: Parallel workers (pytest-xdist) each get a PostgreSQL schema of their own.
-#: Outside xdist, the process id keeps concurrent runs on one server apart.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER") or f"p{os.getpid()}"
+#: Parallel workers (pytest-xdist) each get a PostgreSQL schema of their own; the process id
+#: keeps concurrent runs against one server apart too.
+WORKER = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def postgres_url_for_worker() -> str:

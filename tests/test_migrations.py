@@ -9,18 +9,20 @@ from flask_migrate import upgrade
 
 from lms import create_app
 from lms.db import db
-from tests.conftest import ON_POSTGRES, POSTGRES_URL, base_test_config
+from tests.conftest import ON_POSTGRES, POSTGRES_URL, WORKER, base_test_config
+
+SCHEMA = f"migration_check_{WORKER}"
 
 
 def _fresh_database_url(tmp_path: Path) -> str:
     if ON_POSTGRES:
         engine = sa.create_engine(POSTGRES_URL)
         with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA migration_check"))
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
         engine.dispose()
         separator = "&" if "?" in POSTGRES_URL else "?"
-        return f"{POSTGRES_URL}{separator}options=-csearch_path%3Dmigration_check"
+        return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{SCHEMA}"
     return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
 
 

@@ -19,10 +19,10 @@ from lms.certificates.models import Certificate, CertificateStatus
 from lms.courses.models import ContentVersion, Course
 from lms.db import db
 from tests.certificates.conftest import course, import_courses, results_for
-from tests.conftest import POSTGRES_URL, base_test_config
+from tests.conftest import POSTGRES_URL, WORKER, base_test_config
 from tests.factories import trainee
 
-SCHEMA = "certificate_race"
+SCHEMA = f"certificate_race_{WORKER}"
 THREADS = 50
 
 
