@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from flask_migrate.cli import db as db_commands
 
 from lms.config import ConfigError
+from lms.serve import serve
 
 
 def _create_app() -> Flask:
@@ -27,17 +28,19 @@ def cli() -> None:
 
 
 cli.add_command(db_commands)
+cli.add_command(serve)  # needs no application in this process: gunicorn's workers build it
 
 
 def register_commands(app: Flask) -> None:
     """Attach the feature commands to the app, so `lms` and the test runner both see them."""
     from lms.accounts.cli import users
+    from lms.backup.cli import backup, restore
     from lms.certificates.cli import certificates, keys
     from lms.courses.cli import courses
     from lms.demo import demo
     from lms.scheduler.cli import scheduler
 
-    for command in (users, courses, demo, keys, certificates, scheduler):
+    for command in (users, courses, demo, keys, certificates, scheduler, backup, restore):
         app.cli.add_command(command)
 
 

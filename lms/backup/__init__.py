@@ -1,0 +1,1 @@
+"""Backups of the database and the uploads in one file, and restoring them."""
