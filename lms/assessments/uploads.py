@@ -1,5 +1,8 @@
 """Attachment files: type checked by content, stored under generated names, never orphaned.
 
+The files themselves live in the configured storage (`lms.storage`), addressed by their key
+(the attachment's `stored_name`).
+
 Files are written before the database row; if the transaction then rolls back, the files it
 wrote are removed, so a failure leaves neither an orphan file nor a dangling row.
 """
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from flask import current_app
 from sqlalchemy import event, orm
 
 from lms.db import db
+from lms.storage import get_storage, new_key
 
 _PENDING_KEY = "lms_written_files"
 _DELETE_KEY = "lms_files_to_delete"
@@ -112,17 +115,20 @@ def upload_root() -> Path:
 
 
 def path_of(stored_name: str) -> Path:
-    return upload_root() / stored_name[:2] / stored_name
+    """Where a stored file lives in the upload folder (local storage only)."""
+    path = get_storage().local_path(stored_name)
+    if path is None:
+        raise RuntimeError("The configured storage keeps no files on this machine.")
+    return path
 
 
 def store(stream: IO[bytes], max_bytes: int) -> StoredFile:
-    """Copy an upload to its final place under a random name; refuse wrong types and sizes."""
-    stored_name = secrets.token_hex(20)
-    target = path_of(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Copy an upload to the storage under a random key; refuse wrong types and sizes."""
+    storage = get_storage()
+    stored_name = new_key()
+    temporary = storage.staging_path(stored_name)
     digest = hashlib.sha256()
     size = 0
-    temporary = target.with_suffix(".part")
     try:
         with temporary.open("wb") as out:
             while chunk := stream.read(64 * 1024):
@@ -136,16 +142,21 @@ def store(stream: IO[bytes], max_bytes: int) -> StoredFile:
         if size == 0:
             raise UploadRefused("The file is empty.")
         content_type, extension = detect_type(temporary)
-        os.replace(temporary, target)
+        storage.save(stored_name, temporary)
     finally:
         temporary.unlink(missing_ok=True)
-    db.session.info.setdefault(_PENDING_KEY, []).append(target)
+    db.session.info.setdefault(_PENDING_KEY, []).append((storage, stored_name))
     return StoredFile(stored_name, content_type, extension, size, digest.hexdigest())
+
+
+def open_stored(stored_name: str) -> IO[bytes]:
+    """The stored file for reading; FileNotFoundError if it is gone."""
+    return get_storage().open(stored_name)
 
 
 def delete_after_commit(stored_name: str) -> None:
     """Remove a file once the transaction that dropped its row has committed."""
-    db.session.info.setdefault(_DELETE_KEY, []).append(path_of(stored_name))
+    db.session.info.setdefault(_DELETE_KEY, []).append((get_storage(), stored_name))
 
 
 @event.listens_for(orm.Session, "after_commit")
@@ -153,14 +164,14 @@ def _after_commit(session: orm.Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the real commit is still to come
     session.info.pop(_PENDING_KEY, None)
-    for path in session.info.pop(_DELETE_KEY, []):
-        path.unlink(missing_ok=True)
+    for storage, key in session.info.pop(_DELETE_KEY, []):
+        storage.delete(key)
 
 
 @event.listens_for(orm.Session, "after_soft_rollback")
 def _after_rollback(session: orm.Session, previous_transaction: orm.SessionTransaction) -> None:
     if previous_transaction.nested:
         return
-    for path in session.info.pop(_PENDING_KEY, []):
-        path.unlink(missing_ok=True)
+    for storage, key in session.info.pop(_PENDING_KEY, []):
+        storage.delete(key)
     session.info.pop(_DELETE_KEY, None)

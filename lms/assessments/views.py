@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from lms.assessments import services, uploads
+from lms.assessments import services
 from lms.assessments.forms import AnswerForm, SubmitForm, UploadForm
 from lms.assessments.models import Attachment, Submission
 from lms.courses.models import Module
 from lms.db import db
 from lms.grading import services as grading
 from lms.rendering import render_form
+from lms.storage import get_storage
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -115,11 +116,12 @@ def download(attachment_id: int):  # type: ignore[no-untyped-def]
     submission = attachment.submission
     if submission.user_id != current_user.id and not grading.can_grade(current_user, submission):
         abort(404)
-    path = uploads.path_of(attachment.stored_name)
-    if not path.is_file():
+    storage = get_storage()
+    if not storage.exists(attachment.stored_name):
         abort(404)
+    local = storage.local_path(attachment.stored_name)
     response = send_file(
-        path,
+        local if local is not None else storage.open(attachment.stored_name),
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.original_name,

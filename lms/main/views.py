@@ -1,13 +1,12 @@
-"""The home page each role lands on, and the liveness check."""
+"""The home page each role lands on, and the liveness and readiness checks."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from lms import health
 from lms.courses import queries as course_queries
-from lms.db import db
 from lms.extensions import limiter
 from lms.reports import dashboards
 
@@ -27,11 +26,17 @@ def home():  # type: ignore[no-untyped-def]
 @bp.route("/healthz")
 @limiter.exempt
 def healthz():  # type: ignore[no-untyped-def]
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        database = "ok"
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        database = "unreachable"
-    status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+    """Liveness: the process answers (200 even when the database is down, so that a process
+    manager does not restart healthy web processes for it); the database state is reported."""
+    database = "ok" if health.database_reachable() else "unreachable"
+    return jsonify(status="ok", database=database)
+
+
+@bp.route("/readyz")
+@limiter.exempt
+def readyz():  # type: ignore[no-untyped-def]
+    """Readiness: 200 when the database (and Redis, if rate limits are kept there) answers;
+    503 naming what failed otherwise, so a load balancer sends traffic elsewhere."""
+    checks = health.readiness(current_app.config)
+    ready = all(state == "ok" for state in checks.values())
+    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
