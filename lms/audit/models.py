@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from lms.audit import triggers
 from lms.db import db, utcnow
 
 
@@ -37,3 +38,6 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.subject_type}:{self.subject_id}>"
+
+
+triggers.attach(AuditEvent.__table__)
