@@ -312,7 +312,7 @@ def _paths() -> dict[str, Any]:
                     ),
                     "400": _problem("No credential in the body"),
                     "401": _401,
-                    "413": _problem("The body is too large"),
+                    "413": _problem("The body or the credential in it is too large"),
                     "429": _429,
                 },
             }

@@ -294,12 +294,16 @@ def _token_from_request() -> str | None:
         fail(413, "The body is too large.")
     if request.mimetype == JWT_MIMETYPE:
         text = request.get_data(cache=False).decode("latin-1").strip(BLANK)
-        return text if text and _PRINTABLE.fullmatch(text) else None
-    if request.mimetype == "application/json":
+        token = text if text and _PRINTABLE.fullmatch(text) else None
+    elif request.mimetype == "application/json":
         body = request.get_json(silent=True)
         value = body.get("credential") if isinstance(body, dict) else None
-        return value.strip(BLANK) if isinstance(value, str) and value.strip(BLANK) else None
-    return None
+        token = value.strip(BLANK) if isinstance(value, str) and value.strip(BLANK) else None
+    else:
+        token = None
+    if token is not None and len(token) > MAX_TOKEN_LENGTH:
+        fail(413, f"The credential is longer than {MAX_TOKEN_LENGTH // 1024} KB.")
+    return token
 
 
 def _verification_json(result: VerificationResult) -> dict[str, Any]:
