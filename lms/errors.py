@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -122,7 +123,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
         log.error("Database error: %s", error.__class__.__name__, exc_info=error)
-        return render_error(503)
+        _forget_the_database()
+        response = make_response(render_error(503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError):  # type: ignore[no-untyped-def]
@@ -135,3 +139,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceUnavailable)
     def unavailable(error: ServiceUnavailable):  # type: ignore[no-untyped-def]
         return render_error(503)
+
+
+def _forget_the_database() -> None:
+    """Render the 503 page without asking the database again: drop the failed transaction and
+    show the page as to a visitor (the signed-in person would be loaded from the database)."""
+    from lms.db import db
+    from lms.extensions import login_manager
+
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
