@@ -8,6 +8,7 @@ import re
 import uuid
 
 from flask import Flask, abort, g, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -15,6 +16,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
+    SecurityError,
     ServiceUnavailable,
 )
 
@@ -110,6 +112,15 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 15.5.6
         return response
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):  # type: ignore[no-untyped-def]
+        # The Host header is not one of TRUSTED_HOSTS: no URL can be built for this request,
+        # so the answer is a short text, not a page.
+        host = request.environ.get("HTTP_HOST", "")[:100]
+        log.warning("Refused a request for an untrusted host %r", host)
+        text = _("This server does not answer for that host name.")
+        return text, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
