@@ -300,3 +300,9 @@ def test_the_storage_url_is_the_upload_folder(tmp_path: Path):
     config["STORAGE_URL"] = "ftp://files.example.org/"
     with pytest.raises(ConfigError, match="LMS_STORAGE_URL"):
         create_app(config)
+
+
+def test_a_request_refused_by_the_csrf_check_keeps_its_request_id(client, csrf_enabled):
+    response = client.post("/auth/login", data={}, headers={"X-Request-ID": "refused-1"})
+    assert response.status_code == 400
+    assert response.headers["X-Request-ID"] == "refused-1"
