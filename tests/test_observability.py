@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -306,3 +307,87 @@ def test_a_request_refused_by_the_csrf_check_keeps_its_request_id(client, csrf_e
     response = client.post("/auth/login", data={}, headers={"X-Request-ID": "refused-1"})
     assert response.status_code == 400
     assert response.headers["X-Request-ID"] == "refused-1"
+
+
+# gunicorn settings and `lms serve` ------------------------------------------------------------
+
+
+@pytest.fixture
+def gunicorn_conf(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    """gunicorn.conf.py as gunicorn loads it, with the environment it changes restored."""
+    import runpy
+
+    from lms import PROJECT_ROOT
+
+    monkeypatch.setenv("LMS_DOTENV", str(tmp_path / "none.env"))
+    monkeypatch.setenv("LMS_RUN_SCHEDULER", "true")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    monkeypatch.setenv("LMS_BIND", "127.0.0.1:9001, 127.0.0.1:9002")
+    monkeypatch.setenv("LMS_WEB_WORKERS", "3")
+    monkeypatch.setenv("LMS_LOG_FORMAT", "json")
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    assert os.environ["LMS_RUN_SCHEDULER"] == "false"  # never in the web workers
+    return settings
+
+
+def test_gunicorn_settings_come_from_the_environment(gunicorn_conf):
+    import gunicorn.http.wsgi
+
+    assert gunicorn_conf["bind"] == ["127.0.0.1:9001", "127.0.0.1:9002"]
+    assert gunicorn_conf["workers"] == 3
+    assert gunicorn_conf["wsgi_app"] == "lms:create_app()"
+    assert gunicorn_conf["logger_class"].__name__ == "JsonLogger"
+    assert gunicorn.http.wsgi.SERVER == "lms"  # the Server header, without a version
+
+
+def test_gunicorns_access_log_is_json_with_the_request_id(gunicorn_conf):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = gunicorn_conf["JsonLogger"](config)
+    stream = io.StringIO()
+    for handler in logger.access_log.handlers:
+        handler.setStream(stream)
+    response = SimpleNamespace(status="404 NOT FOUND", headers=[("X-Request-ID", "edge-7")])
+    request = SimpleNamespace(method="GET", path="/nowhere")
+    logger.access(response, request, {"REMOTE_ADDR": "10.0.0.1"}, dt.timedelta(milliseconds=12))
+    entry = json.loads(stream.getvalue())
+    assert entry["logger"] == "gunicorn.access"
+    assert entry["request_id"] == "edge-7"
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/nowhere", 404)
+    assert entry["duration_ms"] == 12.0
+
+
+def test_lms_serve_starts_gunicorn_with_the_settings_file(monkeypatch):
+    from click.testing import CliRunner
+
+    from lms import serve as serve_module
+    from lms.cli import cli
+
+    started: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(serve_module.os, "execv", lambda path, args: started.append((path, args)))
+    # Recorded, so that what the command sets is undone after the test.
+    monkeypatch.setenv("LMS_BIND", "unset")
+    monkeypatch.setenv("LMS_WEB_THREADS", "unset")
+    result = CliRunner().invoke(cli, ["serve", "--bind", "127.0.0.1:9100", "--threads", "2"])
+    assert result.exit_code == 0, result.output
+    path, arguments = started[0]
+    assert path.endswith("gunicorn")
+    assert arguments[1:3] == ["--config", str(serve_module.CONFIG_FILE)]
+    assert arguments[-1] == "lms:create_app()"
+    assert os.environ["LMS_BIND"] == "127.0.0.1:9100"
+    assert os.environ["LMS_WEB_THREADS"] == "2"
+
+
+def test_lms_serve_refuses_a_worker_count_of_zero():
+    from click.testing import CliRunner
+
+    from lms.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--workers", "0"])
+    assert result.exit_code != 0
+    assert "--workers" in result.output
