@@ -1,0 +1,1 @@
+"""Personal data: the privacy page, export, erasure on request, and retention."""
