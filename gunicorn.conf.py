@@ -46,8 +46,6 @@ forwarded_allow_ips = os.environ.get("LMS_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("LMS_ACCESS_LOG") or None
 errorlog = "-"
 proc_name = "lms-web"
-# Request headers larger than this are refused before they reach the application.
-limit_request_field_size = 8190
 
 # One scheduler for the whole installation (`lms scheduler`), never one per worker.
 if os.environ.get("LMS_RUN_SCHEDULER", "").strip().lower() in {"1", "true", "yes", "on"}:
