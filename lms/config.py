@@ -54,6 +54,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VERIFY_RATE_LIMIT": "60 per minute",
         "ISSUER_NAME": "Cooperation Coach Accreditation",
         "FRESH_LOGIN_MINUTES": 15,
+        #: Days after a cohort ends before its attachments and drafts are deleted.
+        "RETENTION_DAYS_AFTER_COHORT": 365,
         "INVITATION_TTL_HOURS": 168,
         "RESET_TTL_MINUTES": 60,
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
@@ -61,6 +63,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "EMAIL_LIMIT": "5 per hour",
         "USERS_PER_PAGE": 25,
         "RATELIMIT_ENABLED": True,
+        #: Admins must use two-factor authentication before any admin page or action.
+        "ADMIN_REQUIRE_2FA": True,
+        #: `text` or `json`; None: JSON in production, text elsewhere.
+        "LOG_FORMAT": None,
+        #: Addresses (comma-separated) allowed to read /metrics without the bearer token.
+        "METRICS_ALLOW": "127.0.0.1,::1",
+        "METRICS_TOKEN": None,
+        #: Where uploads are kept; None: the folder LMS_UPLOAD_DIR (see lms/storage.py).
+        "STORAGE_URL": None,
     }
 
 
@@ -88,6 +99,11 @@ def _derive(app: Flask) -> None:
         engine_options = {"pool_pre_ping": True, "pool_recycle": 1800}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
+    from lms.storage import LocalStorage, from_url
+
+    storage = from_url(config.get("STORAGE_URL"), config["UPLOAD_DIR"])  # a wrong URL stops here
+    if isinstance(storage, LocalStorage):
+        config["UPLOAD_DIR"] = str(storage.root)  # one folder, whichever setting named it
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
     production = config["ENV"] == "production"
     config["SESSION_COOKIE_HTTPONLY"] = True
@@ -98,6 +114,7 @@ def _derive(app: Flask) -> None:
     config["PREFERRED_URL_SCHEME"] = "https" if production else "http"
     if config["RUN_SCHEDULER"] is not None:
         config["RUN_SCHEDULER"] = _as_bool(config["RUN_SCHEDULER"])
+    config["ADMIN_REQUIRE_2FA"] = _as_bool(config["ADMIN_REQUIRE_2FA"])
     if isinstance(config.get("TRUSTED_HOSTS"), str):
         config["TRUSTED_HOSTS"] = [h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h]
 
