@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role, User, UserRole
 from lms.assessments import uploads
@@ -99,8 +100,11 @@ def request_erasure(user: User, choice: CertificateChoice) -> ErasureRequest:
     row = ErasureRequest(
         user_id=user.id, subject_ref=user.id, certificates=choice, state=ErasureState.PENDING
     )
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a double click loses to the unique index here
+            db.session.add(row)
+    except IntegrityError as error:
+        raise PrivacyError(_("You have already asked for your account to be erased.")) from error
     audit.record(
         "privacy.erasure_requested", "users", user.id, actor=user, certificates=choice.value
     )

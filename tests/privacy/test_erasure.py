@@ -134,6 +134,11 @@ def _fresh(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_person_asks_once_and_may_withdraw(app, client, people):
+    with app.app_context():
+        told = db.session.scalars(
+            sa.select(Notification).where(Notification.kind == "erasure_requested")
+        ).one()
+        assert told.user_id == people.admin.id  # every admin, here the only one
     login(client, EMAIL)
     page = client.get("/privacy/my-data").get_data(as_text=True)
     assert "Withdraw my request" in page  # the fixture asked already
@@ -249,3 +254,18 @@ def test_the_privacy_page_is_public_and_names_the_cookies(app, client, people):
         assert f"<code>{name}</code>" in page
     assert "365 days after your cohort ends" in page
     assert 'href="/privacy/"' in client.get("/privacy/my-data").get_data(as_text=True)
+
+
+def test_two_requests_at_once_leave_one(app, people, monkeypatch):
+    """Two clicks that both passed the check before either wrote: the index keeps one."""
+    monkeypatch.setattr(privacy, "pending_request", lambda user: None)
+    with app.app_context(), app.test_request_context():
+        person = db.session.get(User, people.person.id)
+        with pytest.raises(privacy.PrivacyError, match="already asked"):
+            privacy.request_erasure(person, CertificateChoice.KEEP)
+        count = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ErasureRequest)
+            .where(ErasureRequest.state == ErasureState.PENDING)
+        )
+        assert count == 1
