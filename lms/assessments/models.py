@@ -34,6 +34,8 @@ class Submission(TimestampMixin, db.Model):
         sa.UniqueConstraint("user_id", "module_id", "attempt"),
         sa.CheckConstraint("attempt >= 1", name="attempt_positive"),
         sa.Index("ix_submissions_queue", "state", "submitted_at"),
+        # Dashboards and the grading queue read a trainer's cohorts by state.
+        sa.Index("ix_submissions_cohort_state", "cohort_id", "state"),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)

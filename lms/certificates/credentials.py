@@ -103,8 +103,17 @@ def status_entry(status_list: StatusList, index: int) -> dict[str, Any]:
     }
 
 
-def credential_claims(certificate: Certificate, *, signed_at: dt.datetime) -> dict[str, Any]:
-    """The OpenBadgeCredential of an issued certificate, with the JWT registered claims."""
+def credential_claims(
+    certificate: Certificate,
+    *,
+    signed_at: dt.datetime,
+    achievement: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The OpenBadgeCredential of an issued certificate, with the JWT registered claims.
+
+    `achievement` may be given by a caller signing many certificates of one course version
+    (see `achievement_of`): it is the same for all of them.
+    """
     if certificate.issued_at is None or certificate.expires_at is None:
         raise ValueError("a certificate pending approval has no credential yet")
     if certificate.status_list is None or certificate.status_index is None:
@@ -112,7 +121,8 @@ def credential_claims(certificate: Certificate, *, signed_at: dt.datetime) -> di
     course = certificate.course
     cid = credential_id(certificate.public_id)
     sid = subject_id(certificate.user_id)
-    achievement = _achievement(certificate)
+    if achievement is None:
+        achievement = _achievement(certificate)
     results = [
         {
             "type": ["Result"],
@@ -158,6 +168,11 @@ def credential_claims(certificate: Certificate, *, signed_at: dt.datetime) -> di
         "exp": epoch(certificate.expires_at),
         "iat": epoch(signed_at),
     }
+
+
+def achievement_of(certificate: Certificate) -> dict[str, Any]:
+    """The Achievement a certificate attests: its course version and key activities only."""
+    return _achievement(certificate)
 
 
 def _achievement(certificate: Certificate) -> dict[str, Any]:

@@ -158,6 +158,12 @@ class Certificate(TimestampMixin, db.Model):
     content_version = orm.relationship("ContentVersion")
     approved_by = orm.relationship("User", foreign_keys=[approved_by_id])
     supersedes: orm.Mapped[Certificate | None] = orm.relationship(remote_side=[id])
+    #: The certificate that renewed this one, if any (read only; set through `supersedes`).
+    renewed_by: orm.Mapped[Certificate | None] = orm.relationship(
+        primaryjoin="Certificate.id == remote(Certificate.supersedes_id)",
+        viewonly=True,
+        uselist=False,
+    )
     signing_key: orm.Mapped[SigningKey | None] = orm.relationship()
     status_list: orm.Mapped[StatusList | None] = orm.relationship()
 

@@ -5,22 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
+from lms.accounts.models import User
 from lms.certificates import credentials
 from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import ACTIVE_STATUSES, Certificate, CertificateStatus
+from lms.courses.models import Course
 from lms.db import db
+
+
+def _shown_with() -> tuple[Any, ...]:
+    """What the verify page, the API and the verification read of a certificate, loaded in
+    the same query: the holder (not their roles), the course and its profile, the signing
+    key and the certificate that renewed it."""
+    return (
+        orm.joinedload(Certificate.user).lazyload(User.role_rows),
+        orm.joinedload(Certificate.course).joinedload(Course.profile),
+        orm.joinedload(Certificate.signing_key),
+        orm.joinedload(Certificate.renewed_by),
+    )
 
 
 def lookup(public_id: str | None) -> Certificate | None:
     """The certificate with this id as a person typed it (any case, spaces, dashes), or None.
 
     A mistyped id fails its check character and is refused before the database is asked.
+    The holder, course and signing key come in the same query (one round trip per page).
     """
     canonical = normalise_public_id(public_id)
     if canonical is None:
         return None
-    return db.session.scalar(sa.select(Certificate).filter_by(public_id=canonical))
+    return db.session.scalar(
+        sa.select(Certificate).filter_by(public_id=canonical).options(*_shown_with())
+    )
 
 
 def active_certificate(user_id: int, course_id: int) -> Certificate | None:
@@ -35,8 +53,8 @@ def active_certificate(user_id: int, course_id: int) -> Certificate | None:
 
 
 def successor(certificate: Certificate) -> Certificate | None:
-    """The certificate that renewed this one."""
-    return db.session.scalar(sa.select(Certificate).filter_by(supersedes_id=certificate.id))
+    """The certificate that renewed this one (loaded with it by `lookup`)."""
+    return certificate.renewed_by
 
 
 def verify_url(certificate: Certificate) -> str:

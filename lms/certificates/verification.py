@@ -296,8 +296,13 @@ def verify_token(
     jwks: dict[str, Any] | None = None,
     check_status: bool = True,
     now: dt.datetime | None = None,
+    record: Certificate | None = None,
 ) -> VerificationResult:
-    """Run every check on a compact JWS; online against our records unless `jwks` is given."""
+    """Run every check on a compact JWS; online against our records unless `jwks` is given.
+
+    `record`: the certificate the caller already loaded (the verify page by id); it is used
+    only if the credential names it, and looked up otherwise.
+    """
     moment = now or utcnow()
     results: dict[str, Check] = {}
 
@@ -332,7 +337,10 @@ def verify_token(
         )
         results["record"] = Check("record", None, "not checked offline")
     else:
-        certificate = lookup(public_id) if public_id else None
+        if record is not None and public_id is not None and record.public_id == public_id:
+            certificate = record
+        else:
+            certificate = lookup(public_id) if public_id else None
         if check_status:
             run("status", _check_status, certificate)
         else:

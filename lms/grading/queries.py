@@ -39,10 +39,11 @@ def queue(user: User, filters: QueueFilters) -> sa.Select[tuple[Submission]]:
         sa.select(Submission)
         .where(Submission.cohort_id.in_(graded_cohort_ids(user)), Submission.user_id != user.id)
         .options(
-            orm.selectinload(Submission.user),
-            orm.selectinload(Submission.module),
-            orm.selectinload(Submission.cohort),
-            orm.selectinload(Submission.claimed_by),
+            # Many-to-one rows joined into the page's one query; their roles are not shown.
+            orm.joinedload(Submission.user).lazyload(User.role_rows),
+            orm.joinedload(Submission.module),
+            orm.joinedload(Submission.cohort),
+            orm.joinedload(Submission.claimed_by).lazyload(User.role_rows),
         )
         .order_by(Submission.submitted_at.asc(), Submission.id.asc())
     )

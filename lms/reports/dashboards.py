@@ -333,27 +333,36 @@ def criterion_levels(user: User) -> list[CriterionLevels]:
     )
     if not criteria:
         return []
-    columns = []
-    for criterion in criteria:
-        level = Grade.levels[criterion.code].as_integer()
-        in_course = Module.course_id == criterion.course_id
-        columns += [sa.func.count(sa.case((sa.and_(in_course, level == n), 1))) for n in range(5)]
-    row = db.session.execute(
-        sa.select(*columns)
+    # Each grade's levels are unpacked once ({code: level} → rows) and counted in SQL.
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    pairs = (
+        sa.func.json_each_text(Grade.levels) if postgresql else sa.func.json_each(Grade.levels)
+    ).table_valued("key", "value")
+    level = sa.cast(pairs.c.value, sa.Integer)
+    rows = db.session.execute(
+        sa.select(Module.course_id, pairs.c.key, level, sa.func.count())
         .select_from(Grade)
         .join(Submission, Submission.id == Grade.submission_id)
         .join(Module, Module.id == Submission.module_id)
+        .join(pairs, sa.true())
         .where(
             Grade.kind == GradeKind.FIRST,
             Grade.completed_at.is_not(None),
             Submission.state.in_(GRADED),
             Submission.cohort_id.in_(graded_cohort_ids(user)),
         )
-    ).one()
-    values = [int(v) for v in row]
+        .group_by(Module.course_id, pairs.c.key, level)
+    ).all()
+    counts: dict[tuple[int, str], list[int]] = {
+        (criterion.course_id, criterion.code): [0] * 5 for criterion in criteria
+    }
+    for course_id, code, value, count in rows:
+        cells = counts.get((course_id, code))
+        if cells is not None and value is not None and 0 <= int(value) <= 4:
+            cells[int(value)] += int(count)
     return [
-        CriterionLevels(criterion, values[5 * i : 5 * i + 5])
-        for i, criterion in enumerate(criteria)
+        CriterionLevels(criterion, counts[(criterion.course_id, criterion.code)])
+        for criterion in criteria
     ]
 
 

@@ -33,7 +33,7 @@ def by_id(certificate_id: str):  # type: ignore[no-untyped-def]
     certificate = queries.lookup(canonical)
     if certificate is None or not queries.is_published(certificate):
         return render_template("verify/not_found.html", typed=canonical, mistyped=False), 404
-    result = verify_token(certificate.credential)
+    result = verify_token(certificate.credential, record=certificate)
     return _result_page(result, certificate)
 
 
