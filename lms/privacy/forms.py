@@ -37,14 +37,14 @@ class ErasureRequestForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose what happens to your certificates."))],
     )
     confirm = BooleanField(
-        _l("I understand that my account and my work will be deleted and cannot be restored."),
+        _l("I understand that my account and my work will be deleted and cannot be restored"),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
 
 
 class ApproveForm(FlaskForm):
     confirm = BooleanField(
-        _l("I have checked the open matters above; erase this account now."),
+        _l("I have checked the open matters above; erase this account now"),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
 

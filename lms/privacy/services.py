@@ -93,6 +93,18 @@ def requests_of(user: User) -> list[ErasureRequest]:
     )
 
 
+def certificates_held(user: User) -> int:
+    """How many certificates the person holds (issued or waiting), whatever their status."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Certificate)
+            .where(Certificate.user_id == user.id)
+        )
+        or 0
+    )
+
+
 def request_erasure(user: User, choice: CertificateChoice) -> ErasureRequest:
     """Ask for the account to be erased; admins are told. One open request at a time."""
     if pending_request(user) is not None:

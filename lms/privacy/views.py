@@ -50,6 +50,7 @@ def _my_data_page(erasure_form: ErasureRequestForm | None = None):  # type: igno
         pending=services.pending_request(current_user),
         history=services.requests_of(current_user),
         fresh_minutes=int(current_app.config["FRESH_LOGIN_MINUTES"]),
+        certificates_held=services.certificates_held(current_user),
     )
 
 

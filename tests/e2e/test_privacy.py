@@ -44,14 +44,15 @@ def test_export_and_erasure_in_the_browser(page, person):
     assert json.loads(archive.read("users.json"))[0]["email"] == email
     assert "manifest.json" in archive.namelist()
 
+    assert page.get_by_text("You hold no certificates").is_visible()  # nothing to choose
     page.get_by_role("button", name="Ask for my account to be erased").click()
-    assert page.get_by_role("alert").is_visible()  # nothing chosen: a clear message
+    assert page.get_by_role("alert").is_visible()  # not confirmed: a clear message
     screenshot(page, "privacy-erasure-errors")
-    page.get_by_label("Revoke them").check()
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Ask for my account to be erased").click()
     assert page.get_by_text("Your request is sent.").is_visible()
     assert page.get_by_role("button", name="Withdraw my request").is_visible()
+    assert page.get_by_text("Earlier requests").count() == 0
     screenshot(page, "privacy-erasure-requested")
     page.get_by_role("button", name="Log out").click()
 

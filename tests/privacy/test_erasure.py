@@ -151,6 +151,9 @@ def test_a_person_asks_once_and_may_withdraw(app, client, people):
     client.post("/privacy/my-data/erasure/withdraw")
     with app.app_context():
         assert erasure_request(people.person.id).state == ErasureState.WITHDRAWN
+    page = client.get("/privacy/my-data").get_data(as_text=True)
+    assert "Keep them verifiable" in page  # the person holds a certificate: a choice to make
+    assert "Earlier requests" in page
     response = client.post("/privacy/my-data/erasure", data={"certificates": "keep"})
     assert response.status_code == 422  # not confirmed: nothing asked
     assert "Tick the box to confirm." in response.get_data(as_text=True)
