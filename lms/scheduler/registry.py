@@ -35,6 +35,7 @@ def jobs() -> dict[str, Job]:
     from lms.cohorts import jobs as cohorts
     from lms.grading import jobs as grading
     from lms.notifications import jobs as notifications
+    from lms.privacy import jobs as privacy
 
     rows = [
         Job(
@@ -72,6 +73,12 @@ def jobs() -> dict[str, Job]:
             "Send again the e-mails the mail server refused",
             IntervalTrigger(minutes=1, timezone="UTC"),
             notifications.retry_outbox,
+        ),
+        Job(
+            "privacy-retention",
+            "Delete old attachments and drafts, expired links and sent goodbye e-mails",
+            CronTrigger(minute=40, timezone="UTC"),
+            privacy.retention,
         ),
     ]
     return {job.name: job for job in rows}
