@@ -11,7 +11,7 @@ from flask import Flask, abort, g, jsonify, make_response, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -139,11 +139,25 @@ def register_error_handlers(app: Flask) -> None:
         response.headers["Retry-After"] = "30"
         return response
 
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_out_of_range(error: Exception):  # type: ignore[no-untyped-def]
+        # A value that passed the form reached the database and did not fit (a page number
+        # beyond any integer column, say): the request was bad, not the server.
+        log.warning("Value refused by the database: %s", error.__class__.__name__)
+        with contextlib.suppress(Exception):
+            from lms.db import db
+
+            db.session.rollback()
+        return render_error(400)
+
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError):  # type: ignore[no-untyped-def]
         original = getattr(error, "original_exception", None)
         if isinstance(original, OperationalError | InterfaceError):
             return database_unavailable(original)
+        if isinstance(original, DataError | OverflowError):
+            return value_out_of_range(original)
         log.error("Unhandled error", exc_info=original or error)
         return render_error(500)
 
