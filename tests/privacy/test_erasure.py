@@ -243,14 +243,6 @@ def test_admins_cannot_decide_their_own_request_and_pending_certificates_block(a
         )  # nothing was deleted
 
 
-@pytest.mark.parametrize("url", ["/privacy/admin/", "/privacy/admin/1"])
-def test_only_admins_see_erasure_requests(app, client, people, url):
-    login(client, EMAIL)
-    assert client.get(url).status_code == 403
-    login(client, people.trainer.email)
-    assert client.get(url).status_code == 403
-
-
 def test_the_privacy_page_is_public_and_names_the_cookies(app, client, people):
     response = client.get("/privacy/")
     assert response.status_code == 200
