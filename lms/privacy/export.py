@@ -62,6 +62,7 @@ Each JSON file is named after the place the records come from; manifest.json cou
   outbox_messages.json        e-mails sent to you
   audit_events.json           the audit trail entries about you or made by you
   erasure_requests.json       your requests to erase your account
+  any other <table>.json      further records that refer to you, as stored (secrets left out)
 """
 
 
