@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from bench import settings
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     everything.add_argument("--seconds", type=float, default=8.0)
 
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM: leave through the context managers, so the servers stop too.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(143))
     if args.command == "seed":
         from bench.seed_command import seed_database
 

@@ -43,6 +43,8 @@ def gunicorn(
     target: str, port: int, env: dict[str, str], workers: int = 2
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Serve `target` (module:app) with sync workers on loopback until the block ends."""
+    if _answers(port):
+        raise RuntimeError(f"port {port} is already in use: is another benchmark running?")
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
         "--bind", f"{HOST}:{port}", "--log-level", "warning", "--chdir", str(settings.ROOT),
@@ -65,6 +67,14 @@ def gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _answers(port: int) -> bool:
+    try:
+        http.client.HTTPConnection(HOST, port, timeout=1).connect()
+    except OSError:
+        return False
+    return True
 
 
 def _wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> float:
@@ -283,18 +293,18 @@ def _memory(
     master: int, ids: list[str], tokens: list[str], cookies: dict[str, str], total: int
 ) -> dict[str, Any]:
     """Worker RSS after half and after all of `total` mixed requests."""
-    mix = [
+    jwt_type = {"Content-Type": "application/jwt"}
+    mix = [  # public lookups most, signed-in pages too (one in five)
         lambda n: ("GET", f"/verify/{ids[n % len(ids)]}", None, {}),
         lambda n: ("GET", f"/api/v1/certificates/{ids[n % len(ids)]}", None, {}),
-        lambda n: (
-            "POST",
-            "/api/v1/verify",
-            tokens[n % len(tokens)].encode(),
-            {"Content-Type": "application/jwt"},
-        ),
+        lambda n: ("POST", "/api/v1/verify", tokens[n % len(tokens)].encode(), jwt_type),
+        lambda n: ("GET", "/.well-known/jwks.json", None, {}),
+        lambda n: ("GET", f"/verify/{ids[(n + 7) % len(ids)]}", None, {}),
+        lambda n: ("GET", "/issuer", None, {}),
+        lambda n: ("GET", f"/api/v1/certificates/{ids[(n + 3) % len(ids)]}", None, {}),
         lambda n: ("GET", "/", None, {"Cookie": cookies["trainee"]}),
         lambda n: ("GET", "/grading/", None, {"Cookie": cookies["trainer"]}),
-        lambda n: ("GET", "/.well-known/jwks.json", None, {}),
+        lambda n: ("GET", "/verify", None, {}),
     ]
 
     def request(n: int) -> loadgen.Request:
@@ -303,11 +313,11 @@ def _memory(
     before = {pid: rss_mb(pid) for pid in worker_pids(master)}
     half = total // 2
     first = loadgen.run(
-        HOST, APP_PORT, request, seconds=600, connections=4, max_requests=half, warmup=0
+        HOST, APP_PORT, request, seconds=300, connections=4, max_requests=half, warmup=0
     )
     middle = {pid: rss_mb(pid) for pid in worker_pids(master)}
     second = loadgen.run(
-        HOST, APP_PORT, request, seconds=600, connections=4, max_requests=total - half, warmup=0
+        HOST, APP_PORT, request, seconds=300, connections=4, max_requests=total - half, warmup=0
     )
     after = {pid: rss_mb(pid) for pid in worker_pids(master)}
     result = {

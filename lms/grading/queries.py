@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -36,8 +37,8 @@ def graded_cohort_ids(user: User) -> sa.Select[tuple[int]]:
 def queue(user: User, filters: QueueFilters) -> sa.Select[tuple[Submission]]:
     """Submissions this person may grade, oldest first; never their own."""
     query = (
-        sa.select(Submission)
-        .where(Submission.cohort_id.in_(graded_cohort_ids(user)), Submission.user_id != user.id)
+        _graded_by(sa.select(Submission), user)
+        .where(Submission.user_id != user.id)
         .options(
             # Many-to-one rows joined into the page's one query; their roles are not shown.
             orm.joinedload(Submission.user).lazyload(User.role_rows),
@@ -60,16 +61,26 @@ def queue(user: User, filters: QueueFilters) -> sa.Select[tuple[Submission]]:
     return query
 
 
+def _graded_by(query: sa.Select[Any], user: User) -> sa.Select[Any]:
+    """`query` on submissions limited to the cohorts `user` grades, as a join: the database
+    then starts from the trainer's few cohorts, not from every submission in a state."""
+    if user.is_admin:
+        return query
+    return query.join(
+        CohortMember,
+        sa.and_(
+            CohortMember.cohort_id == Submission.cohort_id,
+            CohortMember.user_id == user.id,
+            CohortMember.role == MemberRole.TRAINER,
+        ),
+    )
+
+
 def state_counts(user: User) -> dict[SubmissionState, int]:
-    rows = db.session.execute(
-        sa.select(Submission.state, sa.func.count())
-        .where(
-            Submission.cohort_id.in_(graded_cohort_ids(user)),
-            Submission.user_id != user.id,
-            Submission.state != SubmissionState.DRAFT,
-        )
-        .group_by(Submission.state)
-    ).all()
+    query = sa.select(Submission.state, sa.func.count()).where(
+        Submission.user_id != user.id, Submission.state != SubmissionState.DRAFT
+    )
+    rows = db.session.execute(_graded_by(query, user).group_by(Submission.state)).all()
     return {state: int(count) for state, count in rows}
 
 
