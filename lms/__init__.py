@@ -5,21 +5,20 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db as database  # not `db`: that name is the lms.db module
-from lms import headers
+from lms import headers, i18n
 from lms.config import load_config
-from lms.extensions import babel, csrf, limiter, login_manager, migrate
+from lms.extensions import csrf, limiter, login_manager, migrate
 
 #: The repository root: templates/, courses/ and migrations/ live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LOCALES = ("en", "de", "fr")
+SUPPORTED_LOCALES = i18n.SUPPORTED_LOCALES
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -46,17 +45,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    i18n.init_app(app)
     _init_login(app)
     _register_database_hooks(app)
 
     from lms.errors import assign_request_id, refuse_nul_bytes, register_error_handlers
 
-    app.before_request(assign_request_id)
+    # First of all hooks: a request refused early (CSRF) still has its id in logs and headers.
+    app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
     app.before_request(refuse_nul_bytes)
     register_error_handlers(app)
     headers.init_app(app)
     register_blueprints(app)
+    from lms import metrics
+
+    metrics.init_app(app)
+    from lms import static_assets
+
+    static_assets.init_app(app)
     _register_template_helpers(app)
 
     from lms.certificates import receivers
@@ -108,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.grading.views import bp as grading_bp
     from lms.main.views import bp as main_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.privacy.views import bp as privacy_bp
     from lms.reports.views import bp as reports_bp
     from lms.verify.views import bp as verify_bp
 
@@ -127,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         api_bp,
         api_tokens_bp,
+        i18n.bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: nothing for CSRF to protect
@@ -161,39 +170,9 @@ def _instance_path(test_config: dict[str, Any] | None) -> str:
 
 
 def _configure_logging(app: Flask) -> None:
-    from lms.errors import RequestIdFilter
+    from lms import logs
 
-    package_logger = logging.getLogger("lms")
-    if not any(getattr(h, "_lms", False) for h in package_logger.handlers):
-        handler = logging.StreamHandler()
-        handler._lms = True  # type: ignore[attr-defined]
-        handler.addFilter(RequestIdFilter())
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-        )
-        package_logger.addHandler(handler)
-        package_logger.propagate = False
-    package_logger.setLevel(logging.INFO)
-
-
-def _select_locale() -> str | None:
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if not has_request_context():
-        return None
-    if current_user and current_user.is_authenticated and current_user.locale:
-        return str(current_user.locale)
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
-
-
-def _select_timezone() -> str | None:
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return str(current_user.timezone)
-    return "Europe/Brussels"
+    logs.configure(app)  # text, or JSON lines (LMS_LOG_FORMAT; JSON in production)
 
 
 def _init_login(app: Flask) -> None:
@@ -227,7 +206,7 @@ def _register_database_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_datetime, get_locale
+    from flask_babel import get_locale
     from markupsafe import Markup
 
     from lms.accounts.models import Role
@@ -235,7 +214,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(Role=Role, get_locale=get_locale)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_user_text(text or ""))  # noqa: S704 (sanitised by nh3)
-    app.jinja_env.filters["datetime_local"] = lambda value: format_datetime(value, "medium")
     app.jinja_env.filters["age"] = _age
 
     @app.context_processor
