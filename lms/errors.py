@@ -145,10 +145,7 @@ def register_error_handlers(app: Flask) -> None:
         # A value that passed the form reached the database and did not fit (a page number
         # beyond any integer column, say): the request was bad, not the server.
         log.warning("Value refused by the database: %s", error.__class__.__name__)
-        with contextlib.suppress(Exception):
-            from lms.db import db
-
-            db.session.rollback()
+        _drop_the_transaction()
         return render_error(400)
 
     @app.errorhandler(InternalServerError)
@@ -159,6 +156,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(original, DataError | OverflowError):
             return value_out_of_range(original)
         log.error("Unhandled error", exc_info=original or error)
+        _drop_the_transaction()  # the page itself may read (who is signed in, their notices)
         return render_error(500)
 
     @app.errorhandler(ServiceUnavailable)
@@ -166,12 +164,19 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(503)
 
 
-def _forget_the_database() -> None:
-    """Render the 503 page without asking the database again: drop the failed transaction and
-    show the page as to a visitor (the signed-in person would be loaded from the database)."""
+def _drop_the_transaction() -> None:
+    """Roll back whatever the failed request left pending (files it wrote go with it), so that
+    rendering the error page starts from a usable session."""
     from lms.db import db
-    from lms.extensions import login_manager
 
     with contextlib.suppress(Exception):
         db.session.rollback()
+
+
+def _forget_the_database() -> None:
+    """Render the 503 page without asking the database again: drop the failed transaction and
+    show the page as to a visitor (the signed-in person would be loaded from the database)."""
+    from lms.extensions import login_manager
+
+    _drop_the_transaction()
     g._login_user = login_manager.anonymous_user()

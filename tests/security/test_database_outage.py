@@ -17,7 +17,6 @@ import textwrap
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,37 +28,15 @@ from sqlalchemy.engine import make_url
 from lms import PROJECT_ROOT, create_app
 from lms.assessments.models import Attachment, Submission
 from lms.certificates.ids import new_public_id
-from lms.cohorts.models import MemberRole
-from lms.courses.models import Course
 from lms.db import db
 from tests.conftest import base_test_config, login, postgres_url_for_worker
-from tests.factories import trainee
-from tests.grading.conftest import COACH, PDF, add_cohort, member
+from tests.grading.conftest import PDF
+from tests.security.conftest import Person
 from tests.security.faults import CuttableProxy
 
 pytestmark = pytest.mark.postgres
 
 UNAVAILABLE = "The service is briefly unavailable"
-
-
-@dataclass
-class Person:
-    email: str
-    user_id: int
-    module_id: int
-
-
-@pytest.fixture
-def person(committed: Flask) -> Person:
-    """A trainee enrolled in a cohort, committed for real (emptied again by `committed`)."""
-    with committed.app_context():
-        course = db.session.scalar(sa.select(Course).filter_by(slug=COACH))
-        module = next(m for m in course.modules if m.slug == "strategic-partnership")
-        cohort = add_cohort(course, "Outage cohort")
-        user = trainee(name="Olive Outage")
-        member(cohort, user, MemberRole.TRAINEE)
-        db.session.commit()
-        return Person(user.email, user.id, module.id)
 
 
 @pytest.fixture
