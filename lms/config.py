@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
+
+try:
+    import fcntl
+except ImportError:  # not on Windows, where development runs one process anyway
+    fcntl = None  # type: ignore[assignment]
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -148,23 +153,31 @@ def _ensure_secrets(app: Flask, instance_path: Path) -> None:
 
 
 def _development_secrets(instance_path: Path, wanted: list[str]) -> dict[str, str]:
-    """Read, or create once, the development secrets file in the instance folder."""
+    """Read, or create once, the development secrets file in the instance folder.
+
+    Several processes may start at once (gunicorn workers, `make run` beside a command), so
+    the file is read and written under an exclusive lock: all of them end with one set.
+    """
     path = instance_path / SECRETS_FILE
-    stored: dict[str, str] = {}
-    if path.exists():
-        stored = json.loads(path.read_text())
-    created = [key for key in wanted if key not in stored]
-    if created:
-        instance_path.mkdir(parents=True, exist_ok=True)
-        for key in created:
-            stored[key] = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(stored, handle, indent=2)
-        log.warning(
-            "Generated development secrets (%s) into %s. Never use them in production: "
-            "set LMS_SECRET_KEY and LMS_SIGNING_KEY_PASSPHRASE there.",
-            ", ".join(created),
-            path,
-        )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    lock_fd = os.open(instance_path / f"{SECRETS_FILE}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        created = [key for key in wanted if key not in stored]
+        if created:
+            for key in created:
+                stored[key] = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(stored, handle, indent=2)
+            log.warning(
+                "Generated development secrets (%s) into %s. Never use them in production: "
+                "set LMS_SECRET_KEY and LMS_SIGNING_KEY_PASSPHRASE there.",
+                ", ".join(created),
+                path,
+            )
+    finally:
+        os.close(lock_fd)  # also releases the lock
     return stored

@@ -95,3 +95,23 @@ def test_lms_command_says_what_is_missing_without_a_traceback(tmp_path):
     assert out.returncode != 0
     assert "LMS_SECRET_KEY" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
+
+
+def test_processes_starting_together_share_one_set_of_development_secrets(tmp_path):
+    # Gunicorn workers starting at once must not each write secrets of their own.
+    script = (
+        "import json, sys; from pathlib import Path; from lms.config import _development_secrets;"
+        "print(json.dumps(_development_secrets(Path(sys.argv[1]), ['SECRET_KEY'])))"
+    )
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "instance")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    seen = {json.loads(process.communicate(timeout=60)[0])["SECRET_KEY"] for process in starts}
+    stored = json.loads((tmp_path / "instance" / "dev-secrets.json").read_text())
+    assert seen == {stored["SECRET_KEY"]}
