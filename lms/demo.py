@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Organisation, Role, User
+from lms.auth import two_factor
 from lms.cohorts.models import Cohort, CohortDeadline, CohortMember, MemberRole
 from lms.courses.cli import DEFAULT_PATH
 from lms.courses.models import Course
@@ -110,7 +111,8 @@ def demo() -> None:
         ensure_user(email, name, roles, organisations[org_index], password)
         for email, name, roles, org_index, password in PEOPLE
     ]
-    _admin, trainer, trainee, trainee2 = people
+    admin, trainer, trainee, trainee2 = people
+    admin_secret, admin_codes = ensure_two_factor(admin)
     marta, jonas, pieter, second = [
         ensure_user(email, name, roles, organisations[org_index], "demo-extra-pass-2026")
         for email, name, roles, org_index in EXTRA_PEOPLE
@@ -149,6 +151,30 @@ def demo() -> None:
         role_names = ", ".join(role.value for role in roles)
         click.echo(f"  {role_names:<8} {email:<24} password: {password}")
     print_certificates(certificates)
+    print_two_factor(admin, admin_secret, admin_codes)
+
+
+def ensure_two_factor(user: User) -> tuple[bytes, list[str]]:
+    """Enrol the demo admin in two-factor authentication (admins must use it) with a secret
+    made now, and give them fresh recovery codes, so that both can be printed."""
+    secret = two_factor.user_secret(user)
+    if secret is None:
+        if user.has_two_factor:  # enrolled under another SECRET_KEY: start again
+            two_factor.disable(user, actor=None)
+        secret = two_factor.new_secret()
+        previous = two_factor.code_at(secret, two_factor.current_step() - 1)
+        return secret, two_factor.enable(user, secret, previous)
+    return secret, two_factor.regenerate_recovery_codes(user)
+
+
+def print_two_factor(user: User, secret: bytes, codes: list[str]) -> None:
+    click.echo("The admin also needs a code after the password (two-factor authentication):")
+    click.echo(f"  the current code:  .venv/bin/lms two-factor code {user.email}")
+    click.echo(f"  or add this key to an authenticator app: {two_factor.secret_text(secret)}")
+    click.echo(f"  ({two_factor.provisioning_uri(user, secret)})")
+    click.echo("  or use a recovery code (each works once):")
+    click.echo(f"    {' '.join(codes[:5])}")
+    click.echo(f"    {' '.join(codes[5:])}")
 
 
 def demo_grading(

@@ -64,6 +64,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: orm.Mapped[str | None] = orm.mapped_column(sa.String(8))
     #: IANA time zone name for dates shown to this user.
     timezone: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="Europe/Brussels")
+    #: TOTP secret for two-factor authentication, encrypted (lms.auth.two_factor); None: off.
+    two_factor_secret: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: When two-factor authentication was turned on.
+    two_factor_enabled_at: orm.Mapped[dt.datetime | None]
+    #: The last TOTP time step accepted, so that no code is accepted twice.
+    two_factor_last_step: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
 
     organisation: orm.Mapped[Organisation | None] = orm.relationship(back_populates="members")
     role_rows: orm.Mapped[list[UserRole]] = orm.relationship(
@@ -102,6 +108,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_secret is not None
 
     def get_id(self) -> str:  # Flask-Login keeps the session token, not the user id
         if self.current_session is None:
@@ -166,3 +176,20 @@ class AccountToken(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<AccountToken {self.id} {self.purpose.value} user={self.user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code when the authenticator is lost."""
+
+    __tablename__ = "recovery_codes"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    user_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    #: Keyed hash (HMAC-SHA-256) of the code; the code itself is shown once and never stored.
+    code_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    used_at: orm.Mapped[dt.datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"

@@ -48,3 +48,32 @@ class ChangeEmailForm(FlaskForm):
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6-digit code the app shows now."),
+    )
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("A code from your authenticator app, or a recovery code."),
+    )

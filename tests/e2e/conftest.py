@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
         upgrade()
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
+    LIVE_APPS.append(app)
     return app
 
 
@@ -129,9 +131,37 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+#: The served app, for reading what a test needs from its database (two-factor secrets).
+LIVE_APPS: list = []  # type: ignore[type-arg]
+
+
 def log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
     page.goto("/auth/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    if page.url.endswith("/auth/login/code"):  # two-factor authentication (the demo admin)
+        page.get_by_label("Code").fill(unused_code(email))
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+
+
+def unused_code(email: str) -> str:
+    """A code the authenticator app of `email` would show now, or the next one if this one
+    was used already (a code is accepted once; the next step's is accepted early)."""
+    from lms.accounts.services import find_user_by_email
+    from lms.auth import two_factor
+    from tests.auth.two_factor_helpers import totp_code
+
+    with LIVE_APPS[-1].app_context():
+        user = find_user_by_email(email)
+        secret = two_factor.user_secret(user)
+        last = user.two_factor_last_step if user.two_factor_last_step is not None else -1
+    assert secret is not None, f"{email} does not use two-factor authentication"
+    while True:
+        now = two_factor.current_step()
+        unused = [step for step in (now, now + 1) if step > last]
+        if unused:
+            return totp_code(secret, unused[0] * two_factor.TIME_STEP)
+        time.sleep(1)
