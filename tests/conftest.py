@@ -51,6 +51,8 @@ def base_test_config(instance: Path, database_url: str) -> dict[str, object]:
         "MAIL_URL": "log://",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URL": "memory://",
+        # Tests of two-factor authentication turn it on (tests/auth/test_two_factor.py).
+        "ADMIN_REQUIRE_2FA": False,
     }
 
 
