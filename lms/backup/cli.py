@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms.backup import services
 
@@ -47,8 +48,15 @@ def backup(path: Path) -> None:
     bar = _Bar()
     try:
         summary = services.backup(path, bar)
+    except services.BackupError as error:
+        raise click.ClickException(f"{error} No backup was written.") from None
     except OSError as error:
         raise click.ClickException(f"Cannot write the backup: {error}") from None
+    except SQLAlchemyError as error:
+        raise click.ClickException(
+            f"Cannot read the database ({error.__class__.__name__}). Check LMS_DATABASE_URL "
+            "and that the database is reachable. No backup was written."
+        ) from None
     finally:
         bar.close()
     click.echo(
@@ -69,6 +77,12 @@ def restore(path: Path) -> None:
         summary = services.restore(path, bar)
     except services.BackupError as error:
         raise click.ClickException(f"{error} Nothing was restored.") from None
+    except SQLAlchemyError as error:
+        raise click.ClickException(
+            f"The database refused the data ({error.__class__.__name__}: "
+            f"{str(error.orig if hasattr(error, 'orig') else error)[:200]}). "
+            "Nothing was restored."
+        ) from None
     finally:
         bar.close()
     click.echo(

@@ -176,6 +176,13 @@ def backup(path: Path, progress: Progress = _quiet) -> Summary:
                 connection = plain.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
                 summary.revision = current_revision(connection)
+                head = head_revision()
+                if summary.revision != head:
+                    raise BackupError(
+                        f"The database is at schema revision {summary.revision}, this version "
+                        f"of the LMS at {head}. Run 'lms db upgrade' first (or back up with the "
+                        "version that matches the database)."
+                    )
                 tables = _tables()
                 for number, table in enumerate(tables, start=1):
                     count = 0

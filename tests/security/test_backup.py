@@ -228,3 +228,18 @@ def _counts(application: Flask) -> dict[str, int]:
             )
             for table in db.metadata.sorted_tables
         }
+
+
+def test_backup_refuses_a_database_behind_the_code(tmp_path):
+    application = create_app(base_test_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    with application.app_context():
+        db.create_all()  # tables, but never migrated: no revision
+    target = tmp_path / "never.zip"
+    result = application.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code != 0
+    assert "lms db upgrade" in result.output
+    assert "Traceback" not in result.output
+    assert not target.exists()
+    assert not list(tmp_path.glob("*.part"))
+    with application.app_context():
+        db.engine.dispose()
