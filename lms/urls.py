@@ -10,14 +10,22 @@ from flask import current_app, has_request_context, url_for
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
+def path_for(endpoint: str, **values: object) -> str:
+    """The path of `endpoint`, also outside a request (commands, jobs).
+
+    Outside a request the path is built in a request for LMS_BASE_URL's own host, so that it
+    passes TRUSTED_HOSTS like any real request would.
+    """
+    if has_request_context():
+        return url_for(endpoint, **values)
+    host = urlsplit(current_app.config["BASE_URL"]).netloc or "localhost"
+    with current_app.test_request_context("/", headers={"Host": host}):
+        return url_for(endpoint, **values)
+
+
 def absolute_url(endpoint: str, **values: object) -> str:
     """Build a link for e-mails and credentials from LMS_BASE_URL, never from the Host header."""
-    if has_request_context():
-        path = url_for(endpoint, **values)
-    else:
-        with current_app.test_request_context("/"):
-            path = url_for(endpoint, **values)
-    return current_app.config["BASE_URL"] + path
+    return current_app.config["BASE_URL"] + path_for(endpoint, **values)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

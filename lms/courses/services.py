@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from lms.audit import services as audit
 from lms.courses.content import CourseSpec, ModuleSpec, ProfileSpec, link_target, load_content
@@ -27,6 +27,7 @@ from lms.courses.models import (
 from lms.db import db, utcnow
 from lms.markdown import render
 from lms.signals import lesson_completed
+from lms.urls import path_for
 
 M = TypeVar("M")
 
@@ -242,11 +243,11 @@ def _url_map(spec: CourseSpec) -> dict[PurePosixPath, str]:
     urls: dict[PurePosixPath, str] = {}
     for module in spec.modules:
         for lesson in module.lessons:
-            urls[PurePosixPath(lesson.path.as_posix())] = _url(
+            urls[PurePosixPath(lesson.path.as_posix())] = path_for(
                 "courses.lesson", course_slug=spec.slug, lesson_slug=lesson.slug
             )
         for item in module.toolbox:
-            urls[PurePosixPath(item.path.as_posix())] = _url(
+            urls[PurePosixPath(item.path.as_posix())] = path_for(
                 "courses.toolbox_item", course_slug=spec.slug, item_slug=item.slug
             )
     return urls
@@ -262,13 +263,6 @@ def _resolver(source: Path, urls: dict[PurePosixPath, str]) -> Callable[[str], s
         return f"{url}#{anchor}" if url and anchor else url
 
     return resolve
-
-
-def _url(endpoint: str, **values: Any) -> str:
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return url_for(endpoint, **values)
 
 
 def _record_version(course: Course, spec: CourseSpec) -> bool:
