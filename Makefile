@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format install serve clean
+.PHONY: run test lint format install serve clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## Translations are compiled from the .po catalogues (the .mo files are not kept in git);
+## axe-core, for the accessibility test, comes from package-lock.json into node_modules/.
+CATALOGUES := $(wildcard lms/translations/*/LC_MESSAGES/messages.po)
+PYBABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+	--ignore-dirs='.* __pycache__ node_modules' --add-location=file --sort-by-file \
+	--project='Cooperation Coach Accreditation' --copyright-holder='' -w 100
+
+install: $(STAMP) $(CATALOGUES:.po=.mo) node_modules/.package-lock.json
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## make translations: gather every translatable message into lms/translations/messages.pot and
+## merge it into the German and French catalogues; then translate the new (empty or fuzzy)
+## entries and run `make install` (tests/i18n fails while any entry is untranslated).
+translations: $(STAMP)
+	$(PYBABEL_EXTRACT) -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations -w 100 \
+		--ignore-pot-creation-date
+	$(MAKE) install
 
 ## make run: install, migrate, load the demo data and serve on http://127.0.0.1:5000
 run: install
@@ -42,6 +65,12 @@ test: lint
 		echo "== again on PostgreSQL: $$LMS_TEST_DATABASE_URL"; \
 		$(PYTEST) -m "not e2e"; \
 	fi
+
+## make bench: the performance benchmark (bench/README.md), never part of `make test`: seeds a
+## large dataset (SQLite, and PostgreSQL when it answers), then measures against bare Flask.
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench all
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -56,6 +56,13 @@ def base_test_config(instance: Path, database_url: str) -> dict[str, object]:
     }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the translation catalogues a fresh checkout lacks (they are not kept in git)."""
+    from tests.i18n.catalogues import compile_catalogues
+
+    compile_catalogues()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:

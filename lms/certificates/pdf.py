@@ -2,6 +2,8 @@
 
 The page shows what the credential says and a QR code of the verify page; the compact JWS is
 embedded uncompressed as `<public_id>.jwt`, so the file alone can be verified offline.
+The certificate speaks the holder's language (their saved preference, else English), whoever
+downloads it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from babel.dates import format_date
+from flask import has_app_context
+from flask_babel import force_locale, gettext
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, XPos, YPos
 
 from lms.courses.models import LEVEL_NAMES
+from lms.i18n import formatting_locale
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT = "DejaVu"
@@ -33,16 +39,30 @@ QR_SIZE = 42.0
 DATES_Y = 160.0
 FOOTER_Y = 183.0
 
+
+def _(message: str, **values: Any) -> str:
+    """Translate into the holder's language; untranslated when drawn without an application."""
+    if has_app_context():
+        return gettext(message, **values)
+    return message % values if values else message
+
+
 STATUS_NOTES = {
-    "revoked": "REVOKED — this certificate has been withdrawn by the issuer.",
-    "expired": "EXPIRED — this certificate is no longer in force.",
-    "suspended": "SUSPENDED — this certificate is not in force while suspended.",
-    "superseded": "SUPERSEDED — a renewed certificate replaces this one.",
+    "revoked": lambda: _("REVOKED — this certificate has been withdrawn by the issuer."),
+    "expired": lambda: _("EXPIRED — this certificate is no longer in force."),
+    "suspended": lambda: _("SUSPENDED — this certificate is not in force while suspended."),
+    "superseded": lambda: _("SUPERSEDED — a renewed certificate replaces this one."),
 }
 
 
 def render_certificate_pdf(certificate: Any, *, issuer_name: str, verify_url: str) -> bytes:
     """Render the certificate as PDF bytes, with its signed credential attached."""
+    language = getattr(certificate.user, "locale", None) or "en"
+    with force_locale(language):
+        return _render(certificate, issuer_name, verify_url, language)
+
+
+def _render(certificate: Any, issuer_name: str, verify_url: str, language: str) -> bytes:
     credential = certificate.credential
     if not credential:
         raise ValueError(f"certificate {certificate.public_id} has no signed credential yet")
@@ -56,8 +76,14 @@ def render_certificate_pdf(certificate: Any, *, issuer_name: str, verify_url: st
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
     pdf.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
-    pdf.set_lang("en")
-    pdf.set_title(f"Accreditation certificate {certificate.public_id} — {holder}")
+    pdf.set_lang(language)
+    pdf.set_title(
+        _(
+            "Accreditation certificate %(id)s — %(holder)s",
+            id=certificate.public_id,
+            holder=holder,
+        )
+    )
     pdf.set_subject(f"{course.title} ({course.profile.title})")
     pdf.set_author(issuer_name)
     pdf.set_creator(issuer_name)
@@ -69,8 +95,8 @@ def render_certificate_pdf(certificate: Any, *, issuer_name: str, verify_url: st
     y = _heading(pdf, holder, course.title, course.profile.title, issuer_name)
     _side_column(pdf, verify_url, certificate.public_id, certificate.key_id)
     if note := STATUS_NOTES.get(status):
-        _status_note(pdf, note)
-    _dates(pdf, certificate.issued_at, certificate.expires_at, issuer_name)
+        _status_note(pdf, note())
+    _dates(pdf, certificate.issued_at, certificate.expires_at, issuer_name, language)
     _footer(pdf, verify_url)
     # Last, so that an unusually long profile continues on a second page, not over the dates.
     pdf.set_auto_page_break(auto=True, margin=pdf.h - DATES_Y + 6)
@@ -112,7 +138,10 @@ class _CertificatePDF(FPDF):
             self.set_xy(MARGIN, 12)
             _text(self, 8, "", MUTED)
             self.cell(
-                text=f"Accreditation certificate {self.public_id} — key activities, continued"
+                text=_(
+                    "Accreditation certificate %(id)s — key activities, continued",
+                    id=self.public_id,
+                )
             )
 
 
@@ -121,18 +150,26 @@ def _heading(pdf: FPDF, holder: str, qualification: str, profile: str, issuer: s
     pdf.set_xy(MARGIN, MARGIN)
     _fitted_cell(pdf, issuer.upper(), 9, 5, ACCENT)
     _text(pdf, 24, "B")
-    pdf.cell(LEFT_W, 12, "Accreditation certificate", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(LEFT_W, 12, _("Accreditation certificate"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     _text(pdf, 10, "", MUTED)
-    pdf.cell(LEFT_W, 5, "This certifies that", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(LEFT_W, 5, _("This certifies that"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _fitted_cell(pdf, holder, 28, 13)
     _text(pdf, 10, "", MUTED)
-    pdf.cell(LEFT_W, 6, "is accredited in the qualification", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        LEFT_W,
+        6,
+        _("is accredited in the qualification"),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     _fitted_cell(pdf, qualification, 15, 8)
     _text(pdf, 10, "", MUTED)
-    pdf.cell(24, 6, "Job profile:")
+    label = _("Job profile:")
+    width = pdf.get_string_width(label) + 2
+    pdf.cell(width, 6, label)
     _text(pdf, 10, "B")
-    pdf.cell(LEFT_W - 24, 6, profile, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(LEFT_W - width, 6, profile, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return pdf.get_y()
 
 
@@ -153,7 +190,7 @@ def _status_note(pdf: FPDF, note: str) -> None:
     pdf.set_draw_color(*WARNING)
     pdf.set_line_width(0.5)
     _text(pdf, 9.5, "B", WARNING)
-    text = f"{note} Check its current status on the verify page."
+    text = _("%(note)s Check its current status on the verify page.", note=note)
     pdf.multi_cell(RIGHT_W, 5, text, border=1, padding=(1.5, 2), align=Align.L)
 
 
@@ -161,7 +198,7 @@ def _results_table(pdf: FPDF, y: float, results: list[dict[str, Any]]) -> None:
     """The key activities, packed tighter when many rows must fit above the dates."""
     pdf.set_xy(MARGIN, y)
     _text(pdf, 9, "B", ACCENT)
-    pdf.cell(LEFT_W, 6, "KEY ACTIVITIES ASSESSED", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(LEFT_W, 6, _("Key activities assessed").upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     room = (DATES_Y - 9 - pdf.get_y()) / (len(results) + 1)
     row_height = max(5.6, min(8.4, room))
     _text(pdf, 9.5 if row_height >= 6.4 else 8.5)
@@ -180,32 +217,38 @@ def _results_table(pdf: FPDF, y: float, results: list[dict[str, Any]]) -> None:
         cell_fill_color=(243, 246, 249),
         headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT),
     ) as table:
-        table.row(("Code", "Key activity", "Priority", "Level reached"))
+        table.row((_("Code"), _("Key activity"), _("Priority"), _("Level reached")))
         for row in results:
             level = int(row["level"])
-            name = row.get("level_name") or LEVEL_NAMES[level]
+            name = _(LEVEL_NAMES[level])  # the level's name in the holder's language
             table.row(
                 (str(row["code"]), str(row["title"]), str(row["priority"]), f"{level} {name}")
             )
 
 
-def _date_lines(value: dt.datetime | None) -> tuple[str, str]:
+def _date_lines(value: dt.datetime | None, language: str) -> tuple[str, str]:
     if value is None:
         return "—", ""
     value = _utc(value)
-    return value.strftime("%Y-%m-%d"), f"{value.day} {value:%B %Y}"
+    return value.strftime("%Y-%m-%d"), format_date(
+        value, "long", locale=formatting_locale(language)
+    )
 
 
 def _dates(
-    pdf: FPDF, issued_at: dt.datetime | None, expires_at: dt.datetime | None, issuer: str
+    pdf: FPDF,
+    issued_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    issuer: str,
+    language: str,
 ) -> None:
     pdf.set_draw_color(*MUTED)
     pdf.set_line_width(0.2)
     pdf.line(MARGIN, DATES_Y - 3, pdf.w - MARGIN, DATES_Y - 3)
     columns = (
-        ("Issued", *_date_lines(issued_at), 40.0),
-        ("Valid until", *_date_lines(expires_at), 40.0),
-        ("Issued by", issuer, "", LEFT_W - 80.0),
+        (_("Issued on"), *_date_lines(issued_at, language), 40.0),
+        (_("Valid until"), *_date_lines(expires_at, language), 40.0),
+        (_("Issued by"), issuer, "", LEFT_W - 80.0),
     )
     x = MARGIN
     for label, main, sub, width in columns:
@@ -229,15 +272,16 @@ def _side_column(pdf: FPDF, url: str, public_id: str, key_id: str | None) -> Non
     png = io.BytesIO()
     segno.make(url, error="m").save(png, kind="png", scale=10, border=0)
     qr_x = RIGHT_X + (RIGHT_W - QR_SIZE) / 2
-    pdf.image(png, x=qr_x, y=MARGIN, w=QR_SIZE, h=QR_SIZE, alt_text=f"QR code: {url}")
+    alt_text = _("QR code: %(url)s", url=url)
+    pdf.image(png, x=qr_x, y=MARGIN, w=QR_SIZE, h=QR_SIZE, alt_text=alt_text)
     _text(pdf, 7.5, "", MUTED)
-    head, _, tail = url.rpartition("/")
+    head, _slash, tail = url.rpartition("/")
     lines = [url] if pdf.get_string_width(url) <= RIGHT_W - 2 else [f"{head}/", tail]
     pdf.set_xy(RIGHT_X, MARGIN + QR_SIZE + 2)
     for line in lines:
         pdf.cell(RIGHT_W, 3.8, line, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
-    _label(pdf, RIGHT_X, DATES_Y, RIGHT_W, "Certificate ID")
+    _label(pdf, RIGHT_X, DATES_Y, RIGHT_W, _("Certificate ID"))
     _text(pdf, 10.5, "B")
     pdf.set_char_spacing(0.4)  # easier to read out and type back
     while pdf.get_string_width(public_id) > RIGHT_W - 2 and pdf.font_size_pt > 7:
@@ -245,7 +289,7 @@ def _side_column(pdf: FPDF, url: str, public_id: str, key_id: str | None) -> Non
     pdf.cell(RIGHT_W, 6, public_id, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
     _text(pdf, 8.5, "", MUTED)
-    pdf.cell(RIGHT_W, 5, f"Signing key {key_id or '—'}")
+    pdf.cell(RIGHT_W, 5, _("Signing key %(kid)s", kid=key_id or "—"))
 
 
 def _footer(pdf: FPDF, url: str) -> None:
@@ -254,5 +298,5 @@ def _footer(pdf: FPDF, url: str) -> None:
     pdf.line(MARGIN, FOOTER_Y, pdf.w - MARGIN, FOOTER_Y)
     pdf.set_xy(MARGIN, FOOTER_Y + 2)
     _text(pdf, 8.5, "", MUTED)
-    line = f"Verify at {url} — this file carries its signed credential"
+    line = _("Verify at %(url)s — this file carries its signed credential", url=url)
     pdf.cell(pdf.w - 2 * MARGIN, 5, line, align=Align.C)

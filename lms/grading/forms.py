@@ -11,8 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.courses.models import LEVEL_NAMES
 from lms.grading.rules import CriterionRule
+from lms.i18n import level_label
 
 
 def rubric_form_class(
@@ -28,7 +28,7 @@ def rubric_form_class(
         levels = descriptors.get(criterion.code, {})
         choices = [
             SelectChoice(
-                str(level), f"{level} · {LEVEL_NAMES[level]} — {levels.get(str(level), '')}"
+                str(level), f"{level} · {level_label(level)} — {levels.get(str(level), '')}"
             )
             for level in range(5)
         ]

@@ -28,8 +28,12 @@
     }
     var score = Math.round(1000 * weighted / (4 * weights)) / 10;
     var passed = score >= passMark && below.length === 0;
-    var text = "Score " + score.toFixed(1) + " / 100 — " + (passed ? "PASS" : "NOT PASSED");
-    if (below.length) { text += " (below minimum: " + below.join(", ") + ")"; }
+    // The words come translated from the page (data-*-text), the numbers from here.
+    var data = form.dataset;
+    var text = data.scoreText.replace("{score}", score.toLocaleString(document.documentElement.lang,
+      { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+    text += " — " + (passed ? data.passText : data.failText);
+    if (below.length) { text += " (" + data.belowText.replace("{criteria}", below.join(", ")) + ")"; }
     preview.textContent = text;
     preview.className = "preview " + (passed ? "preview-pass" : "preview-fail");
   }

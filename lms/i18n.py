@@ -1,0 +1,201 @@
+"""Interface language and time zone: which one a request gets, and where people change them.
+
+The language comes from the signed-in user's saved choice, else the language cookie (set by the
+switcher in every page header, for anonymous visitors too), else the browser's Accept-Language,
+else English. The cookie is essential: it only remembers a choice the visitor made.
+The time zone is the signed-in user's, else the default (Europe/Brussels).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from lms.urls import safe_next
+
+#: Interface languages, by their own names (a language is never translated into another).
+LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français"}
+SUPPORTED_LOCALES = tuple(LANGUAGES)
+DEFAULT_LOCALE = "en"
+DEFAULT_TIMEZONE = "Europe/Brussels"
+#: The cookie that remembers the switcher's choice (one year).
+COOKIE = "lms_locale"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str | None:
+    """The language for this request (Flask-Babel's locale selector)."""
+    if not has_request_context():
+        return None
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return str(current_user.locale)
+    if request.cookies.get(COOKIE) in LANGUAGES:
+        return str(request.cookies[COOKIE])
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+def select_timezone() -> str:
+    """The time zone dates are shown in (Flask-Babel's timezone selector)."""
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        zone = current_user.timezone
+        if zone in timezones():
+            return str(zone)
+    return DEFAULT_TIMEZONE
+
+
+@cache
+def timezones() -> frozenset[str]:
+    """Every IANA time zone name this system knows."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+#: The rubric's level names (lms.courses.models.LEVEL_NAMES), marked for translation.
+LEVEL_LABELS = (
+    _l("not evident"),
+    _l("emerging"),
+    _l("competent"),
+    _l("proficient"),
+    _l("exemplary"),
+)
+
+
+def level_label(level: int | str) -> str:
+    """A rubric level's name (0 = not evident … 4 = exemplary) in the interface language."""
+    return str(LEVEL_LABELS[int(level)])
+
+
+def formatting_locale(language: str) -> str:
+    """The locale dates and numbers are written in: British conventions for English."""
+    return "en_GB" if language == "en" else language
+
+
+def datetime_local(value: Any) -> str:
+    """A date and time in the viewer's time zone and language: "14 Mar 2025, 09:30"."""
+    from babel import Locale
+    from babel.dates import format_date, format_time
+    from flask_babel import get_locale, to_user_timezone
+
+    if value is None:
+        return "—"
+    locale = formatting_locale(str(get_locale() or DEFAULT_LOCALE))
+    local = to_user_timezone(value)
+    pattern = Locale.parse(locale).datetime_formats["medium"]
+    return str(pattern).format(
+        format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale)
+    )
+
+
+def language_name(code: str | None) -> str:
+    """A content language (BCP 47 code) named in the current interface language."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(get_locale())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+class RegionalSettingsForm(FlaskForm):
+    locale = SelectField(_l("Language"))
+    timezone = SelectField(_l("Time zone"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [("", _("The language of my browser")), *LANGUAGES.items()]
+        self.timezone.choices = [(zone, zone.replace("_", " ")) for zone in sorted(timezones())]
+
+
+@bp.route("/language", methods=["POST"])
+def switch_language():  # type: ignore[no-untyped-def]
+    """The header switcher: remember the language (in the profile when signed in)."""
+    locale = request.form.get("locale", "")
+    target = safe_next(request.form.get("next"), url_for("main.home"))
+    response = redirect(target, code=303)
+    if locale not in LANGUAGES:
+        flash(_("Choose one of the languages offered."), "error")
+        return response
+    if current_user.is_authenticated:
+        current_user.locale = locale
+    _remember(response, locale)
+    return response
+
+
+@bp.route("/account/regional", methods=["POST"])
+@login_required
+def regional_settings():  # type: ignore[no-untyped-def]
+    """The profile's language and time zone."""
+    form = RegionalSettingsForm()
+    response = redirect(url_for("accounts.profile"), code=303)
+    if not form.validate_on_submit():
+        flash(_("Choose a language and a time zone from the lists."), "error")
+        return response
+    current_user.locale = form.locale.data or None
+    current_user.timezone = form.timezone.data
+    if form.locale.data:
+        _remember(response, form.locale.data)
+    else:
+        response.delete_cookie(COOKIE)
+    flash(_("Your language and time zone are saved."), "success")
+    return response
+
+
+def _remember(response: Any, locale: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        locale,
+        max_age=COOKIE_MAX_AGE,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel to the selectors and give templates the switcher's data."""
+    from lms.extensions import babel
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        language_name=language_name,
+        level_label=level_label,
+        regional_settings_form=_regional_settings_form,
+    )
+
+    @app.context_processor
+    def _switcher() -> dict[str, Any]:
+        if not has_request_context():  # e-mails rendered by jobs and commands
+            return {}
+        here = request.full_path.rstrip("?") if request.method == "GET" else None
+        return {"switcher_next": here or url_for("main.home")}
+
+
+def _regional_settings_form() -> RegionalSettingsForm:
+    form = RegionalSettingsForm(formdata=None)
+    form.locale.data = current_user.locale or ""
+    form.timezone.data = select_timezone()
+    return form

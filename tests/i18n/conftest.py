@@ -1,0 +1,4 @@
+"""Shares the certificate and grading set-ups with the language tests."""
+
+from tests.certificates.conftest import issued  # noqa: F401  (a fixture)
+from tests.grading.conftest import setup  # noqa: F401  (a fixture)
