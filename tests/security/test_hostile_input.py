@@ -114,13 +114,9 @@ def test_markup_in_answers_file_names_and_feedback_is_inert_for_the_other_side(a
 
 SQL_ISH = [
     "' OR 1=1 --",
-    "1; DROP TABLE users; --",
     '" UNION SELECT password_hash FROM users --',
-    "%",
-    "_",
-    "\\",
+    "%_\\",
     "99999999999999999999999999",
-    "-1",
     "name desc, (select 1)",
     "ü" * 5000,
 ]
@@ -132,7 +128,7 @@ def test_sql_ish_search_filter_and_sort_parameters_never_break_a_page(client, se
         "/admin/users": ("q", "role", "organisation", "page", "sort"),
         "/admin/cohorts": ("course", "sort", "page"),
         "/grading/": ("cohort", "state", "late", "sort"),
-        "/reports/": ("course", "cohort", "organisation", "from", "to"),
+        "/reports/": ("course", "cohort", "organisation", "start", "end", "country", "region"),
         "/courses/search": ("q",),
     }
     for url in pages:
