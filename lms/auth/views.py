@@ -51,7 +51,11 @@ OPEN_WITHOUT_TWO_FACTOR = {
     "auth.reauthenticate",
     "auth.two_factor.setup",
     "auth.two_factor.recovery_codes",
+    "i18n.switch_language",
     "main.healthz",
+    "main.readyz",
+    "metrics",
+    "privacy.policy",
     "static",
 }
 

@@ -354,6 +354,13 @@ def test_an_admin_without_it_is_sent_to_enrol_before_anything_else(client, admin
     assert client.get("/admin/users").status_code == 200
 
 
+def test_the_pages_left_open_to_an_admin_without_it_exist(app):
+    from lms.auth.views import OPEN_WITHOUT_TWO_FACTOR
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert not OPEN_WITHOUT_TWO_FACTOR - endpoints
+
+
 def test_trainees_are_not_forced(client, admins_need_two_factor):
     user = trainee()
     login(client, user.email)
