@@ -104,6 +104,9 @@ def _derive(app: Flask) -> None:
         engine_options = {"pool_pre_ping": True, "pool_recycle": 1800}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
+    # If the shared storage (Redis) is down, each process keeps counting in memory meanwhile
+    # rather than failing every rate-limited request (login among them).
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     from lms.storage import LocalStorage, from_url
 
     storage = from_url(config.get("STORAGE_URL"), config["UPLOAD_DIR"])  # a wrong URL stops here

@@ -108,3 +108,34 @@ def test_two_processes_share_one_login_and_lookup_budget(redis_client, tmp_path:
     assert first == {"logins": [422, 422], "lookups": [404, 404]}
     # Alone, the second process would allow two more of each: together they allow three.
     assert second == {"logins": [422, 429], "lookups": [404, 429]}
+
+
+def test_while_redis_is_down_limits_hold_per_process_and_nothing_fails(app, tmp_path: Path):
+    from lms import create_app
+    from lms.db import db
+    from lms.extensions import limiter
+    from tests.conftest import base_test_config
+
+    config = base_test_config(tmp_path, f"sqlite:///{tmp_path / 'own.sqlite3'}")
+    config.update(
+        RATELIMIT_STORAGE_URL="redis://127.0.0.1:1/0",  # nothing listens there
+        LOGIN_LIMIT_PER_ADDRESS="2 per minute",
+    )
+    down = create_app(config)
+    down.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        with down.app_context():
+            db.create_all()
+        client = down.test_client()
+        statuses = [
+            client.post(
+                "/auth/login",
+                data={"email": f"nobody{n}@example.org", "password": "wrong password!"},
+            ).status_code
+            for n in range(3)
+        ]
+        assert statuses == [422, 422, 429]
+    finally:
+        with down.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)  # the shared limiter goes back to the suite's application
