@@ -169,7 +169,7 @@ def reference():  # type: ignore[no-untyped-def]
 @bp.route("/certificates/<certificate_id>")
 @_lookup_limit
 def certificate_json(certificate_id: str):  # type: ignore[no-untyped-def]
-    certificate = queries.lookup(certificate_id)
+    certificate = queries.public_record(certificate_id)
     if certificate is None or not queries.is_published(certificate):
         return problem(404, "No certificate has this id. Check it for typing mistakes.")
     response = jsonify(queries.public_summary(certificate))
@@ -220,7 +220,7 @@ def _verify_item(index: int, item: str) -> dict[str, Any]:
     text = item.strip(BLANK)
     if "." in text:
         return {"index": index, "kind": "credential", **_verification_json(verify_token(text))}
-    certificate = queries.lookup(text)
+    certificate = queries.public_record(text)
     if certificate is None or not queries.is_published(certificate):
         return {
             "index": index,

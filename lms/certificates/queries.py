@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from lms.accounts.models import User
 from lms.certificates import credentials
 from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import ACTIVE_STATUSES, Certificate, CertificateStatus
-from lms.courses.models import Course
+from lms.courses.models import Course, JobProfile
 from lms.db import db
 
 
@@ -41,6 +43,77 @@ def lookup(public_id: str | None) -> Certificate | None:
     )
 
 
+def public_record(public_id: str | None) -> SimpleNamespace | None:
+    """What the public routes show of a certificate, read in one plain query (no ORM objects).
+
+    The same attributes as a Certificate for everything the verify page, the certificate API
+    and the verification read: the record's columns, `user.name`, `course.slug`/`title`/
+    `profile.title`, and `renewed_by.public_id` (None when it was not renewed).
+    """
+    canonical = normalise_public_id(public_id)
+    if canonical is None:
+        return None
+    row = db.session.execute(_record_query(), {"public_id": canonical}).first()
+    if row is None:
+        return None
+    record = SimpleNamespace(**{name: getattr(row, name) for name in _RECORD_COLUMNS})
+    record.user = SimpleNamespace(name=row.holder_name)
+    record.course = SimpleNamespace(
+        slug=row.course_slug,
+        title=row.course_title,
+        summary=row.course_summary,
+        profile=SimpleNamespace(title=row.profile_title),
+    )
+    record.renewed_by = (
+        SimpleNamespace(public_id=row.renewed_by_public_id) if row.renewed_by_public_id else None
+    )
+    return record
+
+
+@functools.cache
+def _record_query() -> sa.Select[Any]:
+    """Built once: constructing the joins and the alias costs more than running the query."""
+    c = Certificate.__table__
+    newer = c.alias("newer")
+    course, profile, user = Course.__table__, JobProfile.__table__, User.__table__
+    return (
+        sa.select(
+            *[c.c[name] for name in _RECORD_COLUMNS],
+            user.c.name.label("holder_name"),
+            course.c.slug.label("course_slug"),
+            course.c.title.label("course_title"),
+            course.c.summary.label("course_summary"),
+            profile.c.title.label("profile_title"),
+            newer.c.public_id.label("renewed_by_public_id"),
+        )
+        .join(user, user.c.id == c.c.user_id)
+        .join(course, course.c.id == c.c.course_id)
+        .join(profile, profile.c.id == course.c.profile_id)
+        .outerjoin(newer, newer.c.supersedes_id == c.c.id)
+        .where(c.c.public_id == sa.bindparam("public_id"))
+        .limit(1)
+    )
+
+
+_RECORD_COLUMNS = (
+    "id",
+    "public_id",
+    "user_id",
+    "course_id",
+    "status",
+    "results",
+    "issued_at",
+    "expires_at",
+    "revoked_at",
+    "revocation_reason",
+    "suspended_at",
+    "supersedes_id",
+    "key_id",
+    "credential",
+    "credential_sha256",
+)
+
+
 def active_certificate(user_id: int, course_id: int) -> Certificate | None:
     """The valid (or pending) certificate of a trainee in a course, if any."""
     return db.session.scalar(
@@ -52,16 +125,16 @@ def active_certificate(user_id: int, course_id: int) -> Certificate | None:
     )
 
 
-def successor(certificate: Certificate) -> Certificate | None:
+def successor(certificate: Certificate | SimpleNamespace) -> Any:
     """The certificate that renewed this one (loaded with it by `lookup`)."""
     return certificate.renewed_by
 
 
-def verify_url(certificate: Certificate) -> str:
+def verify_url(certificate: Certificate | SimpleNamespace) -> str:
     return credentials.credential_id(certificate.public_id)
 
 
-def is_published(certificate: Certificate) -> bool:
+def is_published(certificate: Certificate | SimpleNamespace) -> bool:
     """Issued certificates are public; a request waiting for approval is not."""
     return (
         certificate.status != CertificateStatus.PENDING_APPROVAL
@@ -73,7 +146,7 @@ def _iso(value: Any) -> str | None:
     return credentials.iso(value) if value is not None else None
 
 
-def public_summary(certificate: Certificate) -> dict[str, Any]:
+def public_summary(certificate: Certificate | SimpleNamespace) -> dict[str, Any]:
     """The JSON of `GET /api/v1/certificates/<id>` (SPEC §3): no personal data but the name."""
     course = certificate.course
     return {

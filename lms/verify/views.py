@@ -30,7 +30,7 @@ def by_id(certificate_id: str):  # type: ignore[no-untyped-def]
         ), 404
     if canonical != certificate_id:
         return redirect(url_for("verify.by_id", certificate_id=canonical), 301)
-    certificate = queries.lookup(canonical)
+    certificate = queries.public_record(canonical)
     if certificate is None or not queries.is_published(certificate):
         return render_template("verify/not_found.html", typed=canonical, mistyped=False), 404
     result = verify_token(certificate.credential, record=certificate)
@@ -50,7 +50,7 @@ def form():  # type: ignore[no-untyped-def]
     except NotACredential as error:
         return render_template("verify/form.html", error=str(error)), 422
     result = verify_token(token)
-    certificate = queries.lookup(result.certificate_id) if result.certificate_id else None
+    certificate = queries.public_record(result.certificate_id) if result.certificate_id else None
     return _result_page(result, certificate if result.valid or certificate else None)
 
 
