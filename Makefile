@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format install serve clean translations
+.PHONY: run test lint format install serve clean translations audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ test: lint
 .PHONY: bench
 bench: install
 	$(BIN)/python -m bench all
+
+## make audit: known vulnerabilities in the installed dependencies (pip-audit; needs PyPI).
+audit: install
+	.ci/audit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
