@@ -86,6 +86,7 @@ def test_a_clean_503_while_the_database_is_away_then_recovery_without_restart(
     assert page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert UNAVAILABLE in html
+    assert page.headers["Retry-After"] == "30"
     for internal in ("Traceback", "OperationalError", "psycopg", "5432"):
         assert internal not in html
     api = client.get(f"/api/v1/certificates/{new_public_id()}")
