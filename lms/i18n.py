@@ -68,6 +68,11 @@ def timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+@cache
+def _timezone_choices() -> tuple[tuple[str, str], ...]:
+    return tuple((zone, zone.replace("_", " ")) for zone in sorted(timezones()))
+
+
 #: The rubric's level names (lms.courses.models.LEVEL_NAMES), marked for translation.
 LEVEL_LABELS = (
     _l("not evident"),
@@ -124,8 +129,9 @@ class RegionalSettingsForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.locale.choices = [("", _("The language of my browser")), *LANGUAGES.items()]
-        self.timezone.choices = [(zone, zone.replace("_", " ")) for zone in sorted(timezones())]
+        languages = [(code, name, {"lang": code}) for code, name in LANGUAGES.items()]
+        self.locale.choices = [("", _("The language of my browser"), {}), *languages]
+        self.timezone.choices = list(_timezone_choices())
 
 
 @bp.route("/language", methods=["POST"])
