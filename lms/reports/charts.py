@@ -32,11 +32,17 @@ class Series:
 
 
 def _fmt(value: float | int | None, unit: str) -> str:
+    """A value as the reader writes numbers ("3.2" in English, "3,2" in German and French)."""
+    from flask import has_request_context
+    from flask_babel import format_decimal
+
     if value is None:
         return "–"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:.1f}{unit}"
-    return f"{int(value)}{unit}"
+    fraction = isinstance(value, float) and not value.is_integer()
+    if not has_request_context():
+        return f"{value:.1f}{unit}" if fraction else f"{int(value)}{unit}"
+    shown = format_decimal(value, "#,##0.0") if fraction else format_decimal(int(value))
+    return f"{shown}{unit}"
 
 
 def _short(label: str, limit: int = 40) -> str:
