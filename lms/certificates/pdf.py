@@ -21,7 +21,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, XPos, YPos
 
 from lms.courses.models import LEVEL_NAMES
-from lms.i18n import formatting_locale
+from lms.i18n import LANGUAGES, formatting_locale
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT = "DejaVu"
@@ -57,7 +57,8 @@ STATUS_NOTES = {
 
 def render_certificate_pdf(certificate: Any, *, issuer_name: str, verify_url: str) -> bytes:
     """Render the certificate as PDF bytes, with its signed credential attached."""
-    language = getattr(certificate.user, "locale", None) or "en"
+    language = getattr(certificate.user, "locale", None)
+    language = language if language in LANGUAGES else "en"
     with force_locale(language):
         return _render(certificate, issuer_name, verify_url, language)
 
