@@ -365,6 +365,13 @@ def _read_course(
                 f"unknown profile '{profile_slug}' (no profiles/{profile_slug}.yaml)",
             )
         return None
+    language = reader.text(path, data, "language")
+    if language and not _is_language_code(language):
+        reader.problem(
+            path,
+            data.line_of("language"),
+            f"language '{language}' is not a language code such as en, de or fr",
+        )
     rule = reader.text(path, data, "accreditation")
     if rule and rule not in {r.value for r in AccreditationRule}:
         reader.problem(
@@ -391,7 +398,7 @@ def _read_course(
         title=reader.text(path, data, "title"),
         summary=reader.text(path, data, "summary"),
         profile=profile,
-        language=reader.text(path, data, "language"),
+        language=language,
         pass_mark=reader.integer(path, data, "pass_mark", 0, 100, 70),
         min_level_by_priority={str(k): int(v) for k, v in minimums.items()},
         max_attempts=reader.integer(path, data, "max_attempts", 1, 20, 3),
@@ -771,3 +778,14 @@ def load_content(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
     if not folders:
         reader.problem(root, None, "no course found (a folder with course.yaml)")
     return courses, reader.problems
+
+
+def _is_language_code(code: str) -> bool:
+    """Whether `code` names a language (BCP 47, such as "en" or "de-CH"), so pages can say so."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True

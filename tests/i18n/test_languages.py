@@ -190,3 +190,16 @@ def test_the_pdf_certificate_speaks_its_holders_language(
     assert b"/Lang (" + language + b")" in body
     if shutil.which("pdftotext"):
         assert words in test_pdf.text_of(body, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("declared", "accepted"), [("de", True), ("fr-CH", True), ("german", False)]
+)
+def test_a_course_must_declare_a_real_language(mini_courses, declared, accepted):
+    from lms.courses.content import load_content
+
+    course = mini_courses / "mini-course" / "course.yaml"
+    course.write_text(course.read_text().replace("language: en", f"language: {declared}"))
+    problems = [str(p) for p in load_content(mini_courses)[1]]
+    refused = [p for p in problems if "is not a language code" in p]
+    assert (not refused) is accepted, problems
