@@ -9,6 +9,8 @@ The time zone is the signed-in user's, else the default (Europe/Brussels).
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -22,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -86,6 +89,18 @@ LEVEL_LABELS = (
 def level_label(level: int | str) -> str:
     """A rubric level's name (0 = not evident … 4 = exemplary) in the interface language."""
     return str(LEVEL_LABELS[int(level)])
+
+
+@contextmanager
+def speaking_to(user: Any) -> Iterator[None]:
+    """Write what goes to `user` (notifications, e-mails) in their saved language; someone who
+    never chose one gets the current language (the request's, or English in jobs)."""
+    locale = getattr(user, "locale", None)
+    if locale not in LANGUAGES:
+        yield
+        return
+    with force_locale(locale):
+        yield
 
 
 def formatting_locale(language: str) -> str:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.db import db
+from lms.i18n import speaking_to
 from lms.notifications import services as notifications
 from lms.notifications.mail import queue_mail
 from lms.urls import absolute_url
@@ -69,28 +70,29 @@ def expiry_reminders(now: dt.datetime) -> str:
 
 def _remind(certificate: Certificate, days: int) -> None:
     holder, course = certificate.user, certificate.course
-    title = _(
-        "Your certificate for “%(course)s” expires in %(days)d days",
-        course=course.title,
-        days=days,
-    )
-    renew_url = absolute_url("courses.course", course_slug=course.slug)
-    notifications.notify(
-        holder.id,
-        "certificate_expiring",
-        title,
-        body=certificate.public_id,
-        link=f"/courses/{course.slug}/",
-        email=False,
-    )
-    queue_mail(
-        holder.email,
-        title,
-        "certificate_expiring",
-        user=holder,
-        certificate=certificate,
-        course=course,
-        days=days,
-        renew_url=renew_url,
-        verify_url=absolute_url("verify.by_id", certificate_id=certificate.public_id),
-    )
+    with speaking_to(holder):  # in the holder's language, not the job's
+        title = _(
+            "Your certificate for “%(course)s” expires in %(days)d days",
+            course=course.title,
+            days=days,
+        )
+        renew_url = absolute_url("courses.course", course_slug=course.slug)
+        notifications.notify(
+            holder.id,
+            "certificate_expiring",
+            title,
+            body=certificate.public_id,
+            link=f"/courses/{course.slug}/",
+            email=False,
+        )
+        queue_mail(
+            holder.email,
+            title,
+            "certificate_expiring",
+            user=holder,
+            certificate=certificate,
+            course=course,
+            days=days,
+            renew_url=renew_url,
+            verify_url=absolute_url("verify.by_id", certificate_id=certificate.public_id),
+        )

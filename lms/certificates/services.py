@@ -27,6 +27,7 @@ from lms.certificates.models import (
 )
 from lms.courses.models import LEVEL_NAMES, ContentVersion, Course
 from lms.db import db, utcnow
+from lms.i18n import speaking_to
 from lms.notifications.services import notify
 
 log = logging.getLogger(__name__)
@@ -241,13 +242,14 @@ def revoke(certificate: Certificate, reason: str, actor: User | None) -> Certifi
         reason=text,
         previous=previous.value,
     )
-    notify(
-        certificate.user_id,
-        "certificate_revoked",
-        _("Your certificate %(id)s was revoked", id=certificate.public_id),
-        body=text,
-        link="/certificates/",
-    )
+    with speaking_to(certificate.user):
+        notify(
+            certificate.user_id,
+            "certificate_revoked",
+            _("Your certificate %(id)s was revoked", id=certificate.public_id),
+            body=text,
+            link="/certificates/",
+        )
     return certificate
 
 

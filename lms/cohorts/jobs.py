@@ -7,9 +7,11 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from lms.accounts.models import User
 from lms.assessments.models import Submission, SubmissionState
 from lms.cohorts.models import CohortDeadline, CohortMember, MemberRole
 from lms.db import db
+from lms.i18n import speaking_to
 from lms.notifications import services as notifications
 
 #: Days before a deadline at which trainees are reminded, largest first.
@@ -54,17 +56,18 @@ def deadline_reminders(now: dt.datetime) -> str:
             if not notifications.claim("deadline_reminder", user_id, subject, f"{days}d"):
                 continue
             module = deadline.module
-            notifications.notify(
-                user_id,
-                "deadline_reminder",
-                _(
-                    "The case study “%(title)s” is due in %(when)s",
-                    title=module.title,
-                    when=_("1 day") if days == 1 else _("%(n)d days", n=days),
-                ),
-                body=_("Due %(date)s (UTC).", date=deadline.due_at.strftime("%Y-%m-%d %H:%M")),
-                link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
-            )
+            with speaking_to(db.session.get(User, user_id)):
+                notifications.notify(
+                    user_id,
+                    "deadline_reminder",
+                    _(
+                        "The case study “%(title)s” is due in %(when)s",
+                        title=module.title,
+                        when=_("1 day") if days == 1 else _("%(n)d days", n=days),
+                    ),
+                    body=_("Due %(date)s (UTC).", date=deadline.due_at.strftime("%Y-%m-%d %H:%M")),
+                    link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
+                )
             sent += 1
     db.session.flush()
     return _("%(n)d reminders sent", n=sent)

@@ -18,6 +18,7 @@ from lms.cohorts.models import CohortMember, MemberRole
 from lms.db import db, utcnow
 from lms.grading import rules
 from lms.grading.models import Grade, GradeKind
+from lms.i18n import speaking_to
 from lms.notifications.services import notify
 from lms.signals import grade_released
 
@@ -277,18 +278,19 @@ def release(submission: Submission, grade: Grade, *, actor: User) -> None:
         score=str(grade.score),
         passed=grade.passed,
     )
-    title = (
-        _("Your case study “%(title)s” passed", title=submission.module.title)
-        if grade.passed
-        else _("Your case study “%(title)s” was graded", title=submission.module.title)
-    )
-    notify(
-        submission.user_id,
-        "grade_released",
-        title,
-        body=_("Score %(score)s out of 100.", score=grade.score),
-        link=f"/assessments/submissions/{submission.id}",
-    )
+    with speaking_to(submission.user):  # the trainee's language, not the grader's
+        title = (
+            _("Your case study “%(title)s” passed", title=submission.module.title)
+            if grade.passed
+            else _("Your case study “%(title)s” was graded", title=submission.module.title)
+        )
+        notify(
+            submission.user_id,
+            "grade_released",
+            title,
+            body=_("Score %(score)s out of 100.", score=grade.score),
+            link=f"/assessments/submissions/{submission.id}",
+        )
     grade_released.send(
         current_app._get_current_object(),
         submission_id=submission.id,
@@ -330,10 +332,14 @@ def return_for_resubmission(user: User, submission: Submission, reason: str) -> 
         actor=user,
         reason=submission.return_reason,
     )
-    notify(
-        submission.user_id,
-        "submission_returned",
-        _("Your case study “%(title)s” was returned for completion", title=submission.module.title),
-        body=submission.return_reason,
-        link=f"/assessments/submissions/{submission.id}",
-    )
+    with speaking_to(submission.user):
+        notify(
+            submission.user_id,
+            "submission_returned",
+            _(
+                "Your case study “%(title)s” was returned for completion",
+                title=submission.module.title,
+            ),
+            body=submission.return_reason,
+            link=f"/assessments/submissions/{submission.id}",
+        )

@@ -13,6 +13,7 @@ from lms.assessments.models import Submission, SubmissionState
 from lms.certificates.models import Certificate
 from lms.cohorts.models import CohortMember, MemberRole
 from lms.db import db
+from lms.i18n import speaking_to
 from lms.notifications import mail
 from lms.notifications import services as notifications
 from lms.notifications.models import OutboxMessage, OutboxState
@@ -108,15 +109,16 @@ def weekly_digest(now: dt.datetime) -> str:
             continue
         if not notifications.claim("weekly_digest", admin.id, "digest", week):
             continue
-        mail.queue_mail(
-            admin.email,
-            _("Weekly digest, %(week)s", week=week),
-            "weekly_digest",
-            user=admin,
-            week=week,
-            figures=figures,
-            url=absolute_url("certificates.admin_list"),
-        )
+        with speaking_to(admin):
+            mail.queue_mail(
+                admin.email,
+                _("Weekly digest, %(week)s", week=week),
+                "weekly_digest",
+                user=admin,
+                week=week,
+                figures=figures,
+                url=absolute_url("certificates.admin_list"),
+            )
         sent += 1
     db.session.flush()
     return _("%(n)d digests sent", n=sent)

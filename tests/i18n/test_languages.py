@@ -5,6 +5,7 @@ import re
 import shutil
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from lms.accounts.models import User
@@ -203,3 +204,32 @@ def test_a_course_must_declare_a_real_language(mini_courses, declared, accepted)
     problems = [str(p) for p in load_content(mini_courses)[1]]
     refused = [p for p in problems if "is not a language code" in p]
     assert (not refused) is accepted, problems
+
+
+def test_news_reaches_people_in_their_own_language_whoever_causes_it(app, certificate, mail_outbox):
+    from lms.certificates import services
+    from lms.notifications.models import Notification
+
+    certificate.user.locale = "fr"
+    # An English-speaking admin revokes a French speaker's certificate.
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        services.revoke(certificate, "Issued in error.", None)
+        db.session.commit()
+    note = db.session.scalars(
+        sa.select(Notification).filter_by(user_id=certificate.user_id, kind="certificate_revoked")
+    ).one()
+    assert note.title == f"Votre certificat {certificate.public_id} a été révoqué"
+    assert mail_outbox[-1].subject == note.title
+    assert "Bonjour" in mail_outbox[-1].text
+
+
+def test_scheduled_reminders_speak_the_holders_language(app, certificate, mail_outbox):
+    from lms.certificates.jobs import expiry_reminders
+
+    certificate.user.locale = "de"
+    soon = certificate.expires_at - dt.timedelta(days=29)
+    expiry_reminders(soon)  # a job: no request, no browser language
+    db.session.commit()
+    mail = mail_outbox[-1]
+    assert mail.subject.startswith("Ihr Zertifikat für „")
+    assert "Guten Tag" in mail.text
