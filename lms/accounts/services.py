@@ -23,6 +23,7 @@ from lms.accounts.models import (
 from lms.accounts.passwords import hash_password, password_problems, verify_password
 from lms.audit import services as audit
 from lms.db import db, utcnow
+from lms.i18n import speaking_to
 from lms.notifications.mail import queue_mail
 from lms.urls import absolute_url
 
@@ -203,14 +204,15 @@ def invite_user(
     answer to the inviter is the same whether or not the address is known."""
     existing = find_user_by_email(email)
     if existing is not None:
-        queue_mail(
-            existing.email,
-            _("You already have an account"),
-            "account_exists",
-            user=existing,
-            login_url=absolute_url("auth.login"),
-            reset_url=absolute_url("auth.forgot_password"),
-        )
+        with speaking_to(existing):
+            queue_mail(
+                existing.email,
+                _("You already have an account"),
+                "account_exists",
+                user=existing,
+                login_url=absolute_url("auth.login"),
+                reset_url=absolute_url("auth.forgot_password"),
+            )
         audit.record("user.invite_existing", "users", existing.id, actor=actor)
         return
     user = create_user(email, name, roles, organisation=organisation, actor=actor)
@@ -240,14 +242,15 @@ def request_password_reset(email: str) -> None:
         return
     minutes = int(current_app.config["RESET_TTL_MINUTES"])
     token = issue_token(user, TokenPurpose.PASSWORD_RESET, dt.timedelta(minutes=minutes))
-    queue_mail(
-        user.email,
-        _("Reset your password"),
-        "password_reset",
-        user=user,
-        url=absolute_url("auth.reset_password", token=token),
-        minutes=minutes,
-    )
+    with speaking_to(user):
+        queue_mail(
+            user.email,
+            _("Reset your password"),
+            "password_reset",
+            user=user,
+            url=absolute_url("auth.reset_password", token=token),
+            minutes=minutes,
+        )
     audit.record("user.password_reset_requested", "users", user.id)
 
 

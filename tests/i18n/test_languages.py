@@ -233,3 +233,9 @@ def test_scheduled_reminders_speak_the_holders_language(app, certificate, mail_o
     mail = mail_outbox[-1]
     assert mail.subject.startswith("Ihr Zertifikat für „")
     assert "Guten Tag" in mail.text
+
+
+def test_a_password_reset_mail_speaks_the_accounts_language(client, mail_outbox):
+    user = trainee(locale="fr")
+    client.post("/auth/forgot", data={"email": user.email}, headers={"Accept-Language": "de-DE"})
+    assert mail_outbox[-1].subject == "Réinitialiser votre mot de passe"
