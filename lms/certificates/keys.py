@@ -114,6 +114,21 @@ def get_key(kid: str) -> SigningKey | None:
     return db.session.get(SigningKey, kid)
 
 
+def key_record(kid: str) -> sa.Row[Any] | None:
+    """A key's public columns in one plain query (for verification: no ORM object, no
+    private half); None for an unknown or malformed key id."""
+    if not KEY_ID_PATTERN.match(kid):
+        return None
+    return db.session.execute(_key_query(), {"kid": kid}).first()
+
+
+@functools.cache
+def _key_query() -> sa.Select[Any]:
+    table = SigningKey.__table__
+    columns = ("kid", "created_at", "retired_at", "revoked_at", "compromised_at", "public_jwk")
+    return sa.select(*[table.c[name] for name in columns]).where(table.c.kid == sa.bindparam("kid"))
+
+
 def all_keys() -> list[SigningKey]:
     return list(db.session.scalars(sa.select(SigningKey).order_by(SigningKey.created_at)))
 
@@ -182,7 +197,7 @@ def revoke(
     return key, replacement
 
 
-def signed_before_compromise(key: SigningKey, issued_at: int | None) -> bool:
+def signed_before_compromise(key: SigningKey | sa.Row[Any], issued_at: int | None) -> bool:
     """Whether a credential issued at `issued_at` (epoch seconds) predates the compromise."""
     if key.compromised_at is None or issued_at is None:
         return False
@@ -204,7 +219,7 @@ def _decrypt(kid: str, encrypted: bytes, passphrase: bytes) -> Ed25519PrivateKey
     return private
 
 
-def public_key(key: SigningKey) -> Ed25519PublicKey:
+def public_key(key: SigningKey | sa.Row[Any]) -> Ed25519PublicKey:
     return public_key_from_jwk(key.public_jwk)
 
 

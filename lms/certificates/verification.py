@@ -158,7 +158,7 @@ def _key_from_jwks(kid: str, jwks: object) -> Ed25519PublicKey:
 
 def _key_from_database(kid: str, payload: dict[str, Any]) -> tuple[Ed25519PublicKey, str]:
     key_id = keys.kid_from_header(kid)
-    key = keys.get_key(key_id) if key_id else None
+    key = keys.key_record(key_id) if key_id else None
     if key is None:
         raise _Failed("the credential names a signing key that is not one of this issuer's keys")
     note = f"signed with the issuer's key {key.kid}"
