@@ -207,6 +207,14 @@ def init_app(app: Flask) -> None:
         regional_settings_form=_regional_settings_form,
     )
 
+    @app.after_request
+    def _language_headers(response):  # type: ignore[no-untyped-def]
+        """Pages differ by language: say which one, and tell caches what it depends on."""
+        if response.mimetype == "text/html":
+            response.headers["Content-Language"] = str(select_locale() or DEFAULT_LOCALE)
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
+
     @app.context_processor
     def _switcher() -> dict[str, Any]:
         if not has_request_context():  # e-mails rendered by jobs and commands

@@ -239,3 +239,10 @@ def test_a_password_reset_mail_speaks_the_accounts_language(client, mail_outbox)
     user = trainee(locale="fr")
     client.post("/auth/forgot", data={"email": user.email}, headers={"Accept-Language": "de-DE"})
     assert mail_outbox[-1].subject == "Réinitialiser votre mot de passe"
+
+
+def test_pages_name_their_language_and_tell_caches_what_it_depends_on(client):
+    page = client.get("/auth/login", headers={"Accept-Language": "fr"})
+    assert page.headers["Content-Language"] == "fr"
+    assert {"Accept-Language", "Cookie"} <= set(page.vary)
+    assert "Content-Language" not in client.get("/healthz").headers
