@@ -77,4 +77,4 @@ audit: install
 	.ci/audit
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(CATALOGUES:.po=.mo)
