@@ -63,7 +63,7 @@ test: lint
 	env -u LMS_TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$LMS_TEST_DATABASE_URL"; \
-		$(PYTEST) -m "not e2e"; \
+		$(PYTEST) -m "not e2e and not database_independent"; \
 	fi
 
 ## make bench: the performance benchmark (bench/README.md), never part of `make test`: seeds a

@@ -1,11 +1,16 @@
+import fcntl
 import json
 import subprocess
 import sys
 
 import pytest
 
+from lms import config as lms_config
 from lms import create_app
 from lms.config import ConfigError
+
+#: Apps of their own on their own SQLite files: once is enough, whatever the suite's database.
+pytestmark = pytest.mark.database_independent
 
 
 def test_production_refuses_to_start_without_secrets_and_names_them(tmp_path):
@@ -97,21 +102,31 @@ def test_lms_command_says_what_is_missing_without_a_traceback(tmp_path):
     assert "Traceback" not in out.stderr + out.stdout
 
 
-def test_processes_starting_together_share_one_set_of_development_secrets(tmp_path):
-    # Gunicorn workers starting at once must not each write secrets of their own.
-    script = (
-        "import json, sys; from pathlib import Path; from lms.config import _development_secrets;"
-        "print(json.dumps(_development_secrets(Path(sys.argv[1]), ['SECRET_KEY'])))"
-    )
-    starts = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, str(tmp_path / "instance")],
+#: Loads lms/config.py alone (not the whole app), so that the processes start quickly.
+_START_UP = """
+import importlib.util, json, sys
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("config", sys.argv[1])
+config = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(config)
+print(json.dumps(config._development_secrets(Path(sys.argv[2]), ["SECRET_KEY"])))
+"""
+
+
+def test_development_secrets_wait_for_another_process_creating_them(tmp_path):
+    # Gunicorn workers starting at once must not each write secrets of their own: while one
+    # process holds the lock, another waits, then reads what the first wrote.
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    with open(instance / "dev-secrets.json.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        waiting = subprocess.Popen(
+            [sys.executable, "-c", _START_UP, lms_config.__file__, str(instance)],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
             text=True,
         )
-        for _ in range(6)
-    ]
-    seen = {json.loads(process.communicate(timeout=60)[0])["SECRET_KEY"] for process in starts}
-    stored = json.loads((tmp_path / "instance" / "dev-secrets.json").read_text())
-    assert seen == {stored["SECRET_KEY"]}
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=1.5)
+        (instance / "dev-secrets.json").write_text('{"SECRET_KEY": "written-by-the-first"}')
+    output, _ = waiting.communicate(timeout=30)
+    assert json.loads(output) == {"SECRET_KEY": "written-by-the-first"}

@@ -34,6 +34,9 @@ from tests.courses.conftest import enrol
 from tests.e2e.conftest import LiveServer, free_port
 from tests.factories import UserFactory, admin, trainer
 
+#: Apps of their own on their own SQLite files: once is enough, whatever the suite's database.
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 MAX_EXAMPLES = 20

@@ -17,6 +17,9 @@ import pytest
 
 from lms import PROJECT_ROOT
 
+#: Apps of their own on their own SQLite files: once is enough, whatever the suite's database.
+pytestmark = pytest.mark.database_independent
+
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 PROCESS = textwrap.dedent(
