@@ -1,4 +1,4 @@
-"""two-factor authentication; erasure requests; audit trail append-only guard; grading-queue index
+"""two-factor authentication; erasure requests; audit trail append-only guard; two indexes
 
 Revision ID: 0007
 Revises: 0006
@@ -59,6 +59,12 @@ def upgrade():
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index('ix_submissions_cohort_state', ['cohort_id', 'state'], unique=False)
 
+    # Only renewals carry supersedes_id: a partial index keeps SQLite's planner from preferring
+    # it over the primary key in the verify lookup.
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificates_supersedes_id')
+        batch_op.create_index('ix_certificates_supersedes_id', ['supersedes_id'], unique=False, postgresql_where=sa.text('supersedes_id IS NOT NULL'), sqlite_where=sa.text('supersedes_id IS NOT NULL'))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('two_factor_secret', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('two_factor_enabled_at', lms.db.UTCDateTime(timezone=True), nullable=True))
@@ -79,6 +85,10 @@ def downgrade():
         batch_op.drop_column('two_factor_last_step')
         batch_op.drop_column('two_factor_enabled_at')
         batch_op.drop_column('two_factor_secret')
+
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificates_supersedes_id', postgresql_where=sa.text('supersedes_id IS NOT NULL'), sqlite_where=sa.text('supersedes_id IS NOT NULL'))
+        batch_op.create_index('ix_certificates_supersedes_id', ['supersedes_id'], unique=False)
 
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_index('ix_submissions_cohort_state')
