@@ -25,6 +25,7 @@ from lms.permissions import fresh_login_required
 from lms.rendering import render_form
 
 bp = Blueprint("two_factor", __name__, url_prefix="/two-factor", cli_group="two-factor")
+bp.cli.help = "Help people with two-factor authentication (lost phones, trying the demo)."
 
 SETUP_KEY = "two_factor_setup"
 CODES_KEY = "two_factor_codes"
