@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from lms.certificates import credentials, queries
 from lms.certificates.files import NotACredential, credential_from_bytes, credential_from_text
@@ -74,14 +81,106 @@ def _result_page(result: VerificationResult, certificate: Certificate | None):  
     if certificate is not None and result.check("record").passed is False:
         shown = None  # what was uploaded is not what we issued: show only the checks
     successor = queries.successor(certificate) if certificate is not None else None
-    return render_template(
-        "verify/result.html",
+    body = result_body(
         result=result,
         certificate=shown,
         successor=successor,
         verdict=_verdict(result, certificate),
         issuer=credentials.issuer_profile(),
-        status_enum=CertificateStatus,
+    )
+    return render_template("verify/result.html", body=body)
+
+
+class _Bodies:
+    """Bounded LRU of rendered verify page contents, keyed by everything they show."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Markup | None:
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def add(self, key: Hashable, body: Markup) -> None:
+        with self._lock:
+            self._entries[key] = body
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+bodies = _Bodies()
+
+
+def result_body(**context: Any) -> Markup:
+    """The page's content (verdict, the record's statements, the checks), rendered once for
+    each combination of what it reads and then reused: a page of some 40 translated strings
+    and formatted dates costs more than everything else the verify page does.
+
+    Nothing goes stale: the verification runs on every request and its checks (whose details
+    name the status, the revocation date and reason, the dates and the record's hash) are in
+    the key, with the record's shown fields, the renewal, the issuer, the language, the time
+    zone and the path prefix of the links. A revoked certificate gets a new key at once.
+    """
+    key = _body_key(**context)
+    body = None if key is None else bodies.get(key)
+    if body is None:
+        template = current_app.jinja_env.get_template("verify/_result_body.html")
+        body = Markup(template.render(status_enum=CertificateStatus, **context))  # noqa: S704 (autoescaped template)
+        if key is not None:
+            bodies.add(key, body)
+    return body
+
+
+def _body_key(
+    *,
+    result: VerificationResult,
+    certificate: Any,
+    successor: Any,
+    verdict: str,
+    issuer: dict[str, Any],
+) -> Hashable | None:
+    """Everything `verify/_result_body.html` reads, as a hashable value (None: do not keep,
+    while templates are being edited)."""
+    if current_app.jinja_env.auto_reload:
+        return None
+    record = None
+    if certificate is not None:
+        record = (
+            certificate.public_id,
+            certificate.key_id,
+            str(certificate.status),
+            certificate.issued_at,
+            certificate.expires_at,
+            certificate.revoked_at,
+            certificate.revocation_reason,
+            certificate.suspended_at,
+            certificate.credential_sha256,
+            certificate.user.name,
+            certificate.course.title,
+            certificate.course.profile.title,
+            repr(certificate.results),
+        )
+    return (
+        str(get_locale()),
+        str(get_timezone()),
+        request.script_root,
+        verdict,
+        result.valid,
+        result.status,
+        tuple(result.checks),
+        record,
+        successor.public_id if successor is not None else None,
+        issuer["name"],
+        issuer["url"],
     )
 
 

@@ -1,0 +1,61 @@
+"""The verify page keeps its rendered content, and never shows a stale one."""
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.certificates import services
+from lms.certificates.models import Certificate
+from lms.db import db
+from lms.verify import views
+from tests.factories import admin
+
+
+def _record(public_id: str) -> Certificate:
+    return db.session.scalar(sa.select(Certificate).filter_by(public_id=public_id))
+
+
+def test_a_second_view_reuses_the_rendered_content(app, client, issued, monkeypatch):
+    views.bodies.clear()
+    renders = []
+    original = app.jinja_env.get_template
+
+    def counting(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "verify/_result_body.html":
+            renders.append(name)
+        return original(name, *args, **kwargs)
+
+    first = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    monkeypatch.setattr(app.jinja_env, "get_template", counting)
+    second = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    assert renders == []
+    assert "VALID" in second
+    strip = lambda text: text.split('<main id="main"', 1)[1]  # noqa: E731 (the page's own part)
+    assert strip(first) == strip(second)
+
+
+def test_revocation_shows_at_once_after_a_cached_view(app, client, issued):
+    assert "VALID" in client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    with app.app_context():
+        services.revoke(_record(issued.public_id), "Found copied", admin())
+        db.session.commit()
+    text = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    assert "REVOKED" in text
+    assert "Found copied" in text
+    assert "This certificate is genuine and in force." not in text
+
+
+def test_a_changed_holder_name_and_another_language_are_not_served_from_the_cache(
+    app, client, issued
+):
+    assert issued.holder_name in client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    with app.app_context():
+        holder = db.session.get(User, _record(issued.public_id).user_id)
+        holder.name = "Renamed Holder"
+        db.session.commit()
+    text = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    assert "Renamed Holder" in text
+    client.set_cookie("lms_locale", "de")
+    german = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    assert "GÜLTIG" in german
+    assert "NICHT GÜLTIG" not in german
+    assert "This certificate is genuine and in force." not in german
