@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms.accounts.models import Organisation, Role
 from lms.cohorts.models import Cohort
 from lms.courses.models import Course
-from lms.db import db
+from lms.db import db, utcnow
 from lms.permissions import role_required
 from lms.reports import queries
 from lms.reports.charts import Series, bar_chart
@@ -111,17 +118,79 @@ def kpi_charts(tables: dict[str, queries.Table]) -> dict[str, object]:
     }
 
 
+#: How long the page's figures are kept (seconds): each aggregates every submission and
+#: certificate, a second's work on a large database. 0 computes them on every request.
+DEFAULT_CACHE_SECONDS = 60
+
+
+class _Figures:
+    """The KPI tables last computed for each filter and language, with when they were."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._entries: OrderedDict[Hashable, tuple[float, dt.datetime, dict[str, Any]]] = (
+            OrderedDict()
+        )
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, max_age: float) -> tuple[dt.datetime, dict[str, Any]] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or clock() - entry[0] >= max_age:
+                return None
+            return entry[1], entry[2]
+
+    def add(self, key: Hashable, computed_at: dt.datetime, tables: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[key] = (clock(), computed_at, tables)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+figures = _Figures()
+clock = time.monotonic
+
+
+def kpi_tables(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
+    """The KPI tables and the moment they were computed: kept for REPORTS_CACHE_SECONDS
+    (60 by default, 0 in tests unless set) per filter and language, so that an admin who
+    changes filters and comes back does not wait for the same aggregates again. The page
+    states the moment; `?fresh=1` recomputes."""
+    max_age = float(
+        current_app.config.get(
+            "REPORTS_CACHE_SECONDS", 0 if current_app.testing else DEFAULT_CACHE_SECONDS
+        )
+    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = (dataclasses.astuple(filters), str(get_locale()), id(app))
+    if max_age > 0 and request.args.get("fresh") != "1":
+        kept = figures.get(key, max_age)
+        if kept is not None:
+            return kept
+    computed_at = utcnow()
+    tables = queries.all_tables(filters)
+    if max_age > 0:
+        figures.add(key, computed_at, tables)
+    return computed_at, tables
+
+
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index():  # type: ignore[no-untyped-def]
     filters = filters_from_request()
-    tables = queries.all_tables(filters)
+    computed_at, tables = kpi_tables(filters)
     return render_template(
         "reports/index.html",
         filters=filters,
         tables=tables,
         charts=kpi_charts(tables),
         choices=_choices(),
+        computed_at=computed_at,
         query_string=request.query_string.decode("ascii", "ignore"),
     )
 
