@@ -9,6 +9,8 @@ instead of several round trips per certificate. The caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -16,6 +18,7 @@ from typing import Any
 
 import jwt
 import sqlalchemy as sa
+from jwt.utils import base64url_encode
 
 from lms.audit.models import AuditEvent
 from lms.certificates import credentials, keys, statuslist
@@ -90,22 +93,52 @@ def issue_bulk(
         raise CertificateError("the content version belongs to another course")
     key = keys.ensure_signing_key()
     private = keys.load_private_key(key)
-    headers = {"kid": keys.kid_url(key.kid), "typ": "JWT"}
+    signer = _Signer(private, {"kid": keys.kid_url(key.kid), "typ": "JWT"})
     years = int(content_version.snapshot.get("validity_years") or course.validity_years)
     summary = BulkSummary()
     batch: list[BulkItem] = []
     for item in items:
         batch.append(item)
         if len(batch) >= batch_size:
-            _issue_batch(
-                course, content_version, batch, key.kid, private, headers, years, summary, actor_id
-            )
+            _issue_batch(course, content_version, batch, key.kid, signer, years, summary, actor_id)
             batch = []
     if batch:
-        _issue_batch(
-            course, content_version, batch, key.kid, private, headers, years, summary, actor_id
-        )
+        _issue_batch(course, content_version, batch, key.kid, signer, years, summary, actor_id)
     return summary
+
+
+class _Signer:
+    """Compact EdDSA JWS of many credentials that share a header and an Achievement.
+
+    The same bytes as `jwt.encode(claims, key, algorithm="EdDSA", headers=headers)`: the
+    header segment is PyJWT's own (computed once), the payload is the claims as PyJWT writes
+    them (`json.dumps` with compact separators), except that the Achievement, most of a
+    credential's 6 KB and the same for every certificate of a course version, is written to
+    JSON once and put in place of a marker no claim can contain (random per signer).
+    """
+
+    def __init__(self, private: Any, headers: dict[str, str]) -> None:
+        self.private = private
+        self.header = jwt.api_jws.encode(b"{}", private, algorithm="EdDSA", headers=headers)
+        self.header = self.header.split(".", 1)[0]
+        self.marker = f"urn:lms:achievement:{secrets.token_hex(16)}"
+        self._quoted_marker = json.dumps(self.marker)
+        self._achievement: tuple[dict[str, Any], str] | None = None
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        """The token of `claims` (built by `credential_claims`, which this changes)."""
+        subject = claims["credentialSubject"]
+        achievement = subject["achievement"]
+        if self._achievement is None or self._achievement[0] is not achievement:
+            self._achievement = (achievement, json.dumps(achievement, separators=(",", ":")))
+        subject["achievement"] = self.marker
+        text = json.dumps(claims, separators=(",", ":"))
+        if text.count(self._quoted_marker) != 1:
+            raise ValueError("the claims must hold the Achievement's marker exactly once")
+        payload = text.replace(self._quoted_marker, self._achievement[1], 1).encode("utf-8")
+        signing_input = f"{self.header}.{base64url_encode(payload).decode('ascii')}"
+        signature = self.private.sign(signing_input.encode("ascii"))
+        return f"{signing_input}.{base64url_encode(signature).decode('ascii')}"
 
 
 def _issue_batch(
@@ -113,8 +146,7 @@ def _issue_batch(
     content_version: ContentVersion,
     batch: list[BulkItem],
     kid: str,
-    private: Any,
-    headers: dict[str, str],
+    signer: _Signer,
     years: int,
     summary: BulkSummary,
     actor_id: int | None,
@@ -142,6 +174,7 @@ def _issue_batch(
     entries = reserve_entries(len(fresh))
     now = utcnow().replace(microsecond=0)
     achievement: dict[str, Any] | None = None  # the same for every certificate of the version
+    issuer = credentials.issuer_profile()
     rows: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     for item, rows_of_item, (status_list, index) in zip(fresh, results, entries, strict=True):
@@ -164,8 +197,9 @@ def _issue_batch(
             draft,  # type: ignore[arg-type]
             signed_at=now,
             achievement=achievement,
+            issuer=issuer,
         )
-        token = jwt.encode(claims, private, algorithm="EdDSA", headers=headers)
+        token = signer.sign(claims)
         rows.append(
             {
                 "public_id": draft.public_id,

@@ -8,6 +8,7 @@ SPEC §3: the payload is the credential itself plus the registered claims `iss` 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from typing import Any
@@ -59,8 +60,10 @@ def status_list_url(list_id: int) -> str:
     return f"{base_url()}/status/{list_id}"
 
 
+@functools.lru_cache(maxsize=256)
 def iso(value: dt.datetime) -> str:
-    """ISO 8601 in UTC with a `Z`, to the second (as `nbf`/`exp` are)."""
+    """ISO 8601 in UTC with a `Z`, to the second (as `nbf`/`exp` are). Kept for the last few
+    moments: a bulk issue writes the same dates into thousands of credentials."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -108,11 +111,12 @@ def credential_claims(
     *,
     signed_at: dt.datetime,
     achievement: dict[str, Any] | None = None,
+    issuer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The OpenBadgeCredential of an issued certificate, with the JWT registered claims.
 
-    `achievement` may be given by a caller signing many certificates of one course version
-    (see `achievement_of`): it is the same for all of them.
+    `achievement` and `issuer` may be given by a caller signing many certificates of one
+    course version (see `achievement_of`, `issuer_profile`): they are the same for all.
     """
     if certificate.issued_at is None or certificate.expires_at is None:
         raise ValueError("a certificate pending approval has no credential yet")
@@ -139,7 +143,7 @@ def credential_claims(
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": course.title,
         "description": f"Accreditation: {course.title}",
-        "issuer": issuer_profile(),
+        "issuer": issuer if issuer is not None else issuer_profile(),
         "validFrom": iso(certificate.issued_at),
         "validUntil": iso(certificate.expires_at),
         "awardedDate": iso(certificate.issued_at),

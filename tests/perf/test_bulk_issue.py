@@ -74,3 +74,35 @@ def test_bad_results_change_nothing(app_ctx):  # type: ignore[no-untyped-def]
     with pytest.raises(CertificateError, match="level"):
         bulk.issue_bulk(course, course.current_version, items)
     assert db.session.scalar(sa.select(Certificate).where(Certificate.user_id == user.id)) is None
+
+
+def test_the_tokens_are_the_bytes_pyjwt_writes_for_the_same_claims(app_ctx):  # type: ignore[no-untyped-def]
+    """The bulk signer writes the shared Achievement once; the result must not differ."""
+    import jwt
+
+    from lms.certificates import keys
+
+    course = _course()
+    users = [factories.trainee(), factories.trainee(name='Quote " and urn:lms:achievement:x')]
+    summary = bulk.issue_bulk(course, course.current_version, _items(course, users))
+    key = keys.current_key()
+    private = keys.load_private_key(key)
+    for public_id in summary.issued:
+        token = db.session.scalar(
+            sa.select(Certificate.credential).where(Certificate.public_id == public_id)
+        )
+        claims = jwt.decode(token, options={"verify_signature": False})
+        again = jwt.encode(
+            claims, private, algorithm="EdDSA", headers={"kid": keys.kid_url(key.kid), "typ": "JWT"}
+        )
+        assert token == again
+
+
+def test_the_signer_refuses_claims_that_would_hold_its_marker_twice(app_ctx):  # type: ignore[no-untyped-def]
+    from lms.certificates import keys
+
+    key = keys.ensure_signing_key()
+    signer = bulk._Signer(keys.load_private_key(key), {"kid": "k", "typ": "JWT"})
+    claims = {"name": signer.marker, "credentialSubject": {"achievement": {"id": "a"}}}
+    with pytest.raises(ValueError, match="marker"):
+        signer.sign(claims)
