@@ -90,7 +90,7 @@ def trainee_dashboard(user: User) -> dict[str, Any]:
                 sa.select(Certificate)
                 .where(Certificate.user_id == user.id)
                 .order_by(Certificate.created_at.desc())
-                .options(orm.selectinload(Certificate.course))
+                .options(orm.joinedload(Certificate.course))
             )
         ),
         "now": utcnow(),
@@ -148,7 +148,7 @@ def latest_feedback(user: User, limit: int = 3) -> list[tuple[Submission, Grade]
         )
         .order_by(Submission.released_at.desc(), Grade.kind.desc())
         .limit(2 * limit)
-        .options(orm.selectinload(Submission.module))
+        .options(orm.joinedload(Submission.module))
     ).all()
     chosen: dict[int, tuple[Submission, Grade]] = {}
     for submission, grade in rows:
@@ -223,7 +223,7 @@ def progress_matrices(user: User, max_cohorts: int = 5) -> list[Matrix]:
                 Module.retired_at.is_(None),
             )
             .order_by(Module.position)
-            .options(orm.selectinload(Module.key_activity))
+            .options(orm.joinedload(Module.key_activity))
         )
     )
     # Names only: loading User objects would also load their roles, in chunks that grow with n.
