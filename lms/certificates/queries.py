@@ -12,7 +12,12 @@ from sqlalchemy import orm
 from lms.accounts.models import User
 from lms.certificates import credentials
 from lms.certificates.ids import normalise_public_id
-from lms.certificates.models import ACTIVE_STATUSES, Certificate, CertificateStatus
+from lms.certificates.models import (
+    ACTIVE_STATUSES,
+    Certificate,
+    CertificateStatus,
+    SigningKey,
+)
 from lms.courses.models import Course, JobProfile
 from lms.db import db
 
@@ -48,7 +53,8 @@ def public_record(public_id: str | None) -> SimpleNamespace | None:
 
     The same attributes as a Certificate for everything the verify page, the certificate API
     and the verification read: the record's columns, `user.name`, `course.slug`/`title`/
-    `profile.title`, and `renewed_by.public_id` (None when it was not renewed).
+    `profile.title`, `renewed_by.public_id` (None when it was not renewed), and the public
+    columns of its `signing_key` (so that verifying it needs no second query).
     """
     canonical = normalise_public_id(public_id)
     if canonical is None:
@@ -67,6 +73,19 @@ def public_record(public_id: str | None) -> SimpleNamespace | None:
     record.renewed_by = (
         SimpleNamespace(public_id=row.renewed_by_public_id) if row.renewed_by_public_id else None
     )
+    # The signing key's public columns (as keys.key_record reads them), for the verification.
+    record.signing_key = (
+        SimpleNamespace(
+            kid=row.key_id,
+            created_at=row.key_created_at,
+            retired_at=row.key_retired_at,
+            revoked_at=row.key_revoked_at,
+            compromised_at=row.key_compromised_at,
+            public_jwk=row.key_public_jwk,
+        )
+        if row.key_public_jwk is not None
+        else None
+    )
     return record
 
 
@@ -76,6 +95,7 @@ def _record_query() -> sa.Select[Any]:
     c = Certificate.__table__
     newer = c.alias("newer")
     course, profile, user = Course.__table__, JobProfile.__table__, User.__table__
+    key = SigningKey.__table__
     return (
         sa.select(
             *[c.c[name] for name in _RECORD_COLUMNS],
@@ -85,11 +105,17 @@ def _record_query() -> sa.Select[Any]:
             course.c.summary.label("course_summary"),
             profile.c.title.label("profile_title"),
             newer.c.public_id.label("renewed_by_public_id"),
+            key.c.created_at.label("key_created_at"),
+            key.c.retired_at.label("key_retired_at"),
+            key.c.revoked_at.label("key_revoked_at"),
+            key.c.compromised_at.label("key_compromised_at"),
+            key.c.public_jwk.label("key_public_jwk"),
         )
         .join(user, user.c.id == c.c.user_id)
         .join(course, course.c.id == c.c.course_id)
         .join(profile, profile.c.id == course.c.profile_id)
         .outerjoin(newer, newer.c.supersedes_id == c.c.id)
+        .outerjoin(key, key.c.kid == c.c.key_id)
         .where(c.c.public_id == sa.bindparam("public_id"))
         .limit(1)
     )

@@ -156,9 +156,15 @@ def _key_from_jwks(kid: str, jwks: object) -> Ed25519PublicKey:
     raise _Failed("the key named by the credential is not in the key set given")
 
 
-def _key_from_database(kid: str, payload: dict[str, Any]) -> tuple[Ed25519PublicKey, str]:
+def _key_from_database(
+    kid: str, payload: dict[str, Any], known: Any = None
+) -> tuple[Ed25519PublicKey, str]:
+    """`known`: a key's public columns read with the certificate (used if `kid` names it)."""
     key_id = keys.kid_from_header(kid)
-    key = keys.key_record(key_id) if key_id else None
+    if known is not None and key_id is not None and known.kid == key_id:
+        key = known
+    else:
+        key = keys.key_record(key_id) if key_id else None
     if key is None:
         raise _Failed("the credential names a signing key that is not one of this issuer's keys")
     note = f"signed with the issuer's key {key.kid}"
@@ -187,7 +193,7 @@ def _key_from_database(kid: str, payload: dict[str, Any]) -> tuple[Ed25519Public
 
 
 def _check_signature(
-    token: str, header: dict[str, Any], payload: dict[str, Any], jwks: object
+    token: str, header: dict[str, Any], payload: dict[str, Any], jwks: object, known: Any = None
 ) -> str:
     alg = header.get("alg")
     if alg != "EdDSA":
@@ -204,7 +210,7 @@ def _check_signature(
     if len(kid) > keys.MAX_KID_LENGTH:
         raise _Failed(f"the key id is longer than {keys.MAX_KID_LENGTH} characters")
     if jwks is None:
-        public, note = _key_from_database(kid, payload)
+        public, note = _key_from_database(kid, payload, known)
     else:
         public, note = _key_from_jwks(kid, jwks), f"signed with the key {kid} of the key set"
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -324,7 +330,17 @@ def verify_token(
         results["format"] = Check("format", False, failure.detail)
         skip_rest("not checked: the credential could not be read")
         return _finish(results, None, None, None)
-    if not run("signature", _check_signature, text, header, payload, jwks):
+    looked_up = False
+    if jwks is None and record is None:
+        # Online, the record (read with its signing key's public columns) serves both the
+        # signature check and the status and record checks: one query, not two. It is
+        # trusted for nothing before the signature is checked with the key the header names.
+        claimed = credentials.public_id_from_credential_id(payload["jti"])
+        canonical = normalise_public_id(claimed) if claimed else None
+        record = queries.public_record(canonical) if canonical else None
+        looked_up = True
+    known_key = getattr(record, "signing_key", None) if record is not None else None
+    if not run("signature", _check_signature, text, header, payload, jwks, known_key):
         skip_rest("not checked: without a valid signature nothing in it can be trusted")
         return _finish(results, None, None, None)
     run("issuer", _check_issuer, payload)
@@ -339,6 +355,8 @@ def verify_token(
     else:
         if record is not None and public_id is not None and record.public_id == public_id:
             certificate = record
+        elif looked_up:
+            certificate = None  # read above: the issuer has no certificate with this id
         else:
             certificate = queries.public_record(public_id) if public_id else None
         if check_status:

@@ -132,3 +132,24 @@ def test_the_counter_sees_a_query_per_row(app, client):  # type: ignore[no-untyp
         for email in small.trainee_emails:
             db.session.scalar(sa.select(User.id).where(User.email == email))
     assert len(statements) == len(small.trainee_emails)
+
+
+def test_verifying_a_certificate_reads_one_row(app, client):  # type: ignore[no-untyped-def]
+    """The verify page and POST /api/v1/verify read the certificate, its holder, course,
+    renewal and signing key in one statement, whatever the data (the signature check
+    reuses the key read with it)."""
+    from lms.certificates.models import Certificate
+
+    _seed(app, trainees=4, cohorts=1, submissions=1)
+    with app.app_context():
+        public_id, credential = db.session.execute(
+            sa.select(Certificate.public_id, Certificate.credential).where(
+                Certificate.credential.is_not(None)
+            )
+        ).first()
+    page = _count(app, client, f"/verify/{public_id}")
+    with counting(app) as api:
+        response = client.post("/api/v1/verify", json={"credential": credential})
+    assert response.status_code == 200
+    assert response.get_json()["valid"] is True
+    assert (len(page), len(api)) == (1, 1), "\n".join(page + api)
