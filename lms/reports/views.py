@@ -8,6 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,18 +54,22 @@ def filters_from_request() -> queries.Filters:
     )
 
 
-def _choices() -> dict[str, list[object]]:
+def _choices() -> dict[str, list[Any]]:
+    """The filters' options, as plain values (they may be kept beyond this request)."""
     regions = db.session.execute(
         sa.select(Organisation.country, Organisation.region)
         .distinct()
         .order_by(Organisation.country, Organisation.region)
     ).all()
+
+    def options(*columns: Any) -> list[SimpleNamespace]:
+        rows = db.session.execute(sa.select(*columns).order_by(columns[1])).all()
+        return [SimpleNamespace(**row._asdict()) for row in rows]
+
     return {
-        "courses": list(db.session.scalars(sa.select(Course).order_by(Course.title))),
-        "cohorts": list(db.session.scalars(sa.select(Cohort).order_by(Cohort.name))),
-        "organisations": list(
-            db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
-        ),
+        "courses": options(Course.id, Course.title),
+        "cohorts": options(Cohort.id, Cohort.name),
+        "organisations": options(Organisation.id, Organisation.name),
         "countries": sorted({c for c, _r in regions}),
         "regions": sorted({r for _c, r in regions if r}),
     }
@@ -156,11 +161,11 @@ figures = _Figures()
 clock = time.monotonic
 
 
-def kpi_tables(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
-    """The KPI tables and the moment they were computed: kept for REPORTS_CACHE_SECONDS
-    (60 by default, 0 in tests unless set) per filter and language, so that an admin who
-    changes filters and comes back does not wait for the same aggregates again. The page
-    states the moment; `?fresh=1` recomputes."""
+def kpi_figures(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
+    """The KPI tables, their charts and the filters' options, and the moment they were
+    computed: kept for REPORTS_CACHE_SECONDS (60 by default, 0 in tests unless set) per
+    filter and language, so that each aggregate over the whole database runs at most once a
+    minute. The page states the moment; `?fresh=1` recomputes."""
     max_age = float(
         current_app.config.get(
             "REPORTS_CACHE_SECONDS", 0 if current_app.testing else DEFAULT_CACHE_SECONDS
@@ -174,24 +179,23 @@ def kpi_tables(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
             return kept
     computed_at = utcnow()
     tables = queries.all_tables(filters)
+    computed = {"tables": tables, "charts": kpi_charts(tables), "choices": _choices()}
     if max_age > 0:
-        figures.add(key, computed_at, tables)
-    return computed_at, tables
+        figures.add(key, computed_at, computed)
+    return computed_at, computed
 
 
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index():  # type: ignore[no-untyped-def]
     filters = filters_from_request()
-    computed_at, tables = kpi_tables(filters)
+    computed_at, computed = kpi_figures(filters)
     return render_template(
         "reports/index.html",
         filters=filters,
-        tables=tables,
-        charts=kpi_charts(tables),
-        choices=_choices(),
         computed_at=computed_at,
         query_string=request.query_string.decode("ascii", "ignore"),
+        **computed,
     )
 
 
