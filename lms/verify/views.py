@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lms.certificates import credentials, queries
@@ -18,6 +21,7 @@ from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.verification import VerificationResult, verify_token
 from lms.extensions import CERTIFICATE_LOOKUP_SCOPE, limiter, verify_rate_limit
+from lms.headers import csp_nonce
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -81,14 +85,53 @@ def _result_page(result: VerificationResult, certificate: Certificate | None):  
     if certificate is not None and result.check("record").passed is False:
         shown = None  # what was uploaded is not what we issued: show only the checks
     successor = queries.successor(certificate) if certificate is not None else None
-    body = result_body(
-        result=result,
-        certificate=shown,
-        successor=successor,
-        verdict=_verdict(result, certificate),
-        issuer=credentials.issuer_profile(),
+    context = {
+        "result": result,
+        "certificate": shown,
+        "successor": successor,
+        "verdict": _verdict(result, certificate),
+        "issuer": credentials.issuer_profile(),
+    }
+    key = _body_key(**context)
+    body = result_body(key=key, **context)
+    if key is None or not _same_page_for_everyone():
+        return render_template("verify/result.html", body=body)
+    # The whole page, for anonymous visitors: the layout around the content differs between
+    # them only by the CSRF token of the language switcher (and a CSP nonce, should a script
+    # ever need one), rendered as markers and put in for each request.
+    page_key = ("page", key, request.path)
+    page = bodies.get(page_key)
+    if page is None:
+        page = Markup(  # noqa: S704 (autoescaped templates)
+            render_template(
+                "verify/result.html",
+                body=body,
+                csrf_token=lambda: _CSRF_MARK,
+                csp_nonce=lambda: _NONCE_MARK,
+            )
+        )
+        bodies.add(page_key, page)
+    html = str(page)
+    if _CSRF_MARK in html:
+        html = html.replace(_CSRF_MARK, generate_csrf())
+    if _NONCE_MARK in html:
+        html = html.replace(_NONCE_MARK, csp_nonce())
+    return html
+
+
+#: Stand-ins for per-request values in a kept page (random: no content can contain them).
+_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+_NONCE_MARK = f"nonce-{secrets.token_hex(16)}"
+
+
+def _same_page_for_everyone() -> bool:
+    """Whether this request gets the anonymous layout and nothing personal: not signed in,
+    no message waiting to be shown (flash), no query string (which the switcher keeps)."""
+    return (
+        not request.query_string
+        and not getattr(current_user, "is_authenticated", False)
+        and not session.get("_flashes")
     )
-    return render_template("verify/result.html", body=body)
 
 
 class _Bodies:
@@ -120,7 +163,7 @@ class _Bodies:
 bodies = _Bodies()
 
 
-def result_body(**context: Any) -> Markup:
+def result_body(*, key: Hashable | None, **context: Any) -> Markup:
     """The page's content (verdict, the record's statements, the checks), rendered once for
     each combination of what it reads and then reused: a page of some 40 translated strings
     and formatted dates costs more than everything else the verify page does.
@@ -130,7 +173,6 @@ def result_body(**context: Any) -> Markup:
     the key, with the record's shown fields, the renewal, the issuer, the language, the time
     zone and the path prefix of the links. A revoked certificate gets a new key at once.
     """
-    key = _body_key(**context)
     body = None if key is None else bodies.get(key)
     if body is None:
         template = current_app.jinja_env.get_template("verify/_result_body.html")

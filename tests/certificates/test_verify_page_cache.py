@@ -59,3 +59,37 @@ def test_a_changed_holder_name_and_another_language_are_not_served_from_the_cach
     assert "GÜLTIG" in german
     assert "NICHT GÜLTIG" not in german
     assert "This certificate is genuine and in force." not in german
+
+
+def test_each_visitor_of_a_kept_page_gets_a_csrf_token_of_their_own(app, issued, csrf_enabled):
+    from tests.conftest import csrf_token_from
+
+    views.bodies.clear()
+    first, second = app.test_client(), app.test_client()
+    pages = [c.get(f"/verify/{issued.public_id}").get_data(as_text=True) for c in (first, second)]
+    tokens = [csrf_token_from(page) for page in pages]
+    assert tokens[0] != tokens[1]
+    assert all("csrf-" not in page and "nonce-" not in page for page in pages)
+    for client, token in zip((first, second), tokens, strict=True):
+        switched = client.post(
+            "/language",
+            data={"locale": "fr", "next": f"/verify/{issued.public_id}", "csrf_token": token},
+        )
+        assert switched.status_code == 303
+    stolen = first.post("/language", data={"locale": "de", "csrf_token": tokens[1]})
+    assert stolen.status_code == 400
+
+
+def test_a_signed_in_visitor_gets_their_own_layout_not_the_kept_one(app, client, issued):
+    from tests.conftest import login
+    from tests.factories import trainee
+
+    anonymous = app.test_client().get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    with app.app_context():
+        person = trainee(name="Signed In Person")
+        email = person.email
+        db.session.commit()
+    login(client, email)
+    page = client.get(f"/verify/{issued.public_id}").get_data(as_text=True)
+    assert "Signed In Person" in page
+    assert "Signed In Person" not in anonymous
