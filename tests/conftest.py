@@ -36,6 +36,7 @@ def postgres_url_for_worker() -> str:
 
 
 PASSWORD = "correct horse battery staple"
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 def base_test_config(instance: Path, database_url: str) -> dict[str, object]:
@@ -51,6 +52,8 @@ def base_test_config(instance: Path, database_url: str) -> dict[str, object]:
         "MAIL_URL": "log://",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URL": "memory://",
+        # Still scrypt, at a cost that keeps hundreds of logins quick (TESTING only).
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         # Tests of two-factor authentication turn it on (tests/auth/test_two_factor.py).
         "ADMIN_REQUIRE_2FA": False,
     }

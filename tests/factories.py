@@ -8,9 +8,9 @@ from factory.alchemy import SQLAlchemyModelFactory
 from lms.accounts.models import Organisation, Role, User, UserRole
 from lms.accounts.passwords import hash_password
 from lms.db import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_PASSWORD_HASH_METHOD
 
-_PASSWORD_HASH = hash_password(PASSWORD)
+_PASSWORD_HASH = hash_password(PASSWORD, TEST_PASSWORD_HASH_METHOD)
 
 
 class BaseFactory(SQLAlchemyModelFactory):

@@ -130,3 +130,17 @@ def test_development_secrets_wait_for_another_process_creating_them(tmp_path):
         (instance / "dev-secrets.json").write_text('{"SECRET_KEY": "written-by-the-first"}')
     output, _ = waiting.communicate(timeout=30)
     assert json.loads(output) == {"SECRET_KEY": "written-by-the-first"}
+
+
+def test_only_a_test_configuration_can_make_password_hashing_cheaper(tmp_path):
+    from lms.accounts.passwords import hash_password
+
+    settings = {
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    }
+    with create_app({**settings, "TESTING": True}).app_context():
+        assert hash_password("correct horse battery").startswith("scrypt:1024:8:1$")
+    with create_app(settings).app_context():
+        assert hash_password("correct horse battery").startswith("scrypt:32768:8:1$")

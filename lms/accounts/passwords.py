@@ -5,14 +5,29 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
-#: A fixed hash to compare against when the account does not exist, so that a wrong
-#: e-mail costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password", method="scrypt")
+#: scrypt at werkzeug's cost (N=2**15, r=8, p=1): about a tenth of a second per guess.
+DEFAULT_METHOD = "scrypt"
+
+
+def _method() -> str:
+    """The hashing method: the default, except that a test configuration may make it cheaper
+    (PASSWORD_HASH_METHOD), which is honoured only with TESTING on so no deployment can."""
+    if has_app_context() and current_app.testing:
+        return str(current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD))
+    return DEFAULT_METHOD
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A fixed hash to compare against when the account does not exist, so that a wrong
+    e-mail costs the same time as a wrong password."""
+    return generate_password_hash("timing-equaliser-not-a-password", method=method)
 
 
 @cache
@@ -40,13 +55,13 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     return problems
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+def hash_password(password: str, method: str | None = None) -> str:
+    return generate_password_hash(password, method=method or _method())
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password in constant work whether or not the account has one."""
     if password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_method()), password)
         return False
     return check_password_hash(password_hash, password)
