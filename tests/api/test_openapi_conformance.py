@@ -39,7 +39,7 @@ pytestmark = pytest.mark.database_independent
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 12
 #: schemathesis' default statuses for refusing invalid data, and ours for an oversized body.
 NEGATIVE_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428"]
 

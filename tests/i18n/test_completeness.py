@@ -9,6 +9,9 @@ from lms import PROJECT_ROOT
 from tests.i18n.catalogues import catalogue_paths, extract_messages, read_catalogue
 from tests.i18n.literals import untranslated_literals
 
+#: Templates and catalogues only: once is enough, whatever the suite's database.
+pytestmark = pytest.mark.database_independent
+
 TEMPLATES = PROJECT_ROOT / "templates"
 LANGUAGES = ("de", "fr")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%")
