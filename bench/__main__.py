@@ -1,4 +1,5 @@
-"""`python -m bench <command>`: seed, issue, http, load, or all (what `make bench` runs)."""
+"""`python -m bench <command>`: seed, issue, import, http, load, report, or all (what `make
+bench` runs)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     issue.add_argument("--n", type=int, default=10_000)
     issue.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
 
+    course_import = commands.add_parser("import", help="time the course import alone")
+    course_import.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    course_import.add_argument("--runs", type=int, default=3)
+
     http = commands.add_parser("http", help="HTTP benchmark against gunicorn (after seed)")
     http.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     http.add_argument("--seconds", type=float, default=8.0, help="per route")
@@ -72,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         from bench.issue import run_issue
 
         run_issue(args.n, args.db)
+    elif args.command == "import":
+        from bench.course_import import run_import
+
+        for name in _targets(args.db):
+            if _reachable(name):
+                run_import(name, args.runs)
     elif args.command == "http":
         from bench.http_bench import run_http
 
