@@ -68,6 +68,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "EMAIL_LIMIT": "5 per hour",
         "USERS_PER_PAGE": 25,
         "RATELIMIT_ENABLED": True,
+        # A moving window: no double burst around the turn of a fixed window.
+        "RATELIMIT_STRATEGY": "moving-window",
         #: Admins must use two-factor authentication before any admin page or action.
         "ADMIN_REQUIRE_2FA": True,
         #: `text` or `json`; None: JSON in production, text elsewhere.
