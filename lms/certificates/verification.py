@@ -14,8 +14,6 @@ import binascii
 import datetime as dt
 import json
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +22,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from lms.caching import BoundedCache
 from lms.certificates import credentials, keys, queries
 from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import Certificate, CertificateStatus
@@ -67,34 +66,8 @@ class VerificationResult:
         return [check for check in self.checks if check.passed is False]
 
 
-class _SignatureCache:
-    """Bounded LRU of (sha256 of the token, public key) pairs whose signature verified."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._entries: OrderedDict[tuple[str, bytes], None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def __contains__(self, key: tuple[str, bytes]) -> bool:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return True
-            return False
-
-    def add(self, key: tuple[str, bytes]) -> None:
-        with self._lock:
-            self._entries[key] = None
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-signature_cache = _SignatureCache()
+#: (sha256 of the token, public key) pairs whose signature verified.
+signature_cache: BoundedCache[bool] = BoundedCache(2048)
 
 
 class _Failed(Exception):
@@ -225,7 +198,7 @@ def _check_signature(
         ) from None
     except jwt.PyJWTError as error:
         raise _Failed(f"the signature could not be checked: {error}") from None
-    signature_cache.add(cache_key)
+    signature_cache.put(cache_key, True)
     return note
 
 

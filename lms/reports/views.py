@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Hashable
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms.accounts.models import Organisation, Role
+from lms.caching import BoundedCache
 from lms.cohorts.models import Cohort
 from lms.courses.models import Course
 from lms.db import db, utcnow
@@ -128,37 +125,8 @@ def kpi_charts(tables: dict[str, queries.Table]) -> dict[str, object]:
 DEFAULT_CACHE_SECONDS = 60
 
 
-class _Figures:
-    """The KPI tables last computed for each filter and language, with when they were."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._entries: OrderedDict[Hashable, tuple[float, dt.datetime, dict[str, Any]]] = (
-            OrderedDict()
-        )
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, max_age: float) -> tuple[dt.datetime, dict[str, Any]] | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or clock() - entry[0] >= max_age:
-                return None
-            return entry[1], entry[2]
-
-    def add(self, key: Hashable, computed_at: dt.datetime, tables: dict[str, Any]) -> None:
-        with self._lock:
-            self._entries[key] = (clock(), computed_at, tables)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-figures = _Figures()
-clock = time.monotonic
+#: The KPI tables last computed for each filter and language, with when they were.
+figures: BoundedCache[tuple[dt.datetime, dict[str, Any]]] = BoundedCache(64)
 
 
 def kpi_figures(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
@@ -181,7 +149,7 @@ def kpi_figures(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
     tables = queries.all_tables(filters)
     computed = {"tables": tables, "charts": kpi_charts(tables), "choices": _choices()}
     if max_age > 0:
-        figures.add(key, computed_at, computed)
+        figures.put(key, (computed_at, computed))
     return computed_at, computed
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
@@ -15,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from lms.caching import BoundedCache
 from lms.certificates import credentials, queries
 from lms.certificates.files import NotACredential, credential_from_bytes, credential_from_text
 from lms.certificates.ids import normalise_public_id
@@ -110,7 +109,7 @@ def _result_page(result: VerificationResult, certificate: Certificate | None):  
                 csp_nonce=lambda: _NONCE_MARK,
             )
         )
-        bodies.add(page_key, page)
+        bodies.put(page_key, page)
     html = str(page)
     if _CSRF_MARK in html:
         html = html.replace(_CSRF_MARK, generate_csrf())
@@ -134,33 +133,8 @@ def _same_page_for_everyone() -> bool:
     )
 
 
-class _Bodies:
-    """Bounded LRU of rendered verify page contents, keyed by everything they show."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Markup | None:
-        with self._lock:
-            body = self._entries.get(key)
-            if body is not None:
-                self._entries.move_to_end(key)
-            return body
-
-    def add(self, key: Hashable, body: Markup) -> None:
-        with self._lock:
-            self._entries[key] = body
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-bodies = _Bodies()
+#: Rendered verify page contents, keyed by everything they show.
+bodies: BoundedCache[Markup] = BoundedCache(512)
 
 
 def result_body(*, key: Hashable | None, **context: Any) -> Markup:
@@ -178,7 +152,7 @@ def result_body(*, key: Hashable | None, **context: Any) -> Markup:
         template = current_app.jinja_env.get_template("verify/_result_body.html")
         body = Markup(template.render(status_enum=CertificateStatus, **context))  # noqa: S704 (autoescaped template)
         if key is not None:
-            bodies.add(key, body)
+            bodies.put(key, body)
     return body
 
 

@@ -27,7 +27,7 @@ def _enrol_one_more(data) -> None:  # type: ignore[no-untyped-def]
 def test_figures_are_kept_for_a_minute_and_the_page_says_since_when(app, client, data, monkeypatch):
     monkeypatch.setitem(app.config, "REPORTS_CACHE_SECONDS", 60)
     now = [1000.0]
-    monkeypatch.setattr(views, "clock", lambda: now[0])
+    monkeypatch.setattr(views.figures, "clock", lambda: now[0])
     views.figures.clear()
     login(client, data.admin.email)
     first = client.get("/reports/").get_data(as_text=True)
