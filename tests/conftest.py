@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,29 @@ ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 WORKER = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
-def postgres_url_for_worker() -> str:
+def postgres_url_for(schema: str) -> str:
+    """The test database's URL with `schema` first on the search path."""
     separator = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{separator}options=-csearch_path%3Dtest_{WORKER}"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def postgres_url_for_worker() -> str:
+    return postgres_url_for(f"test_{WORKER}")
+
+
+@contextmanager
+def fresh_postgres_schema(schema: str) -> Iterator[str]:
+    """An empty schema of its own while the block runs (its URL is given); dropped after."""
+    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        yield postgres_url_for(schema)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
 
 
 PASSWORD = "correct horse battery staple"

@@ -1,7 +1,9 @@
 """`upgrade head` on an empty database leaves nothing for autogenerate to add."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,25 +11,22 @@ from flask_migrate import upgrade
 
 from lms import create_app
 from lms.db import db
-from tests.conftest import ON_POSTGRES, POSTGRES_URL, WORKER, base_test_config
+from tests.conftest import ON_POSTGRES, WORKER, base_test_config, fresh_postgres_schema
 
 SCHEMA = f"migration_check_{WORKER}"
 
 
-def _fresh_database_url(tmp_path: Path) -> str:
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     if ON_POSTGRES:
-        engine = sa.create_engine(POSTGRES_URL)
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{SCHEMA}"
-    return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        with fresh_postgres_schema(SCHEMA) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
 
 
-def test_upgrade_head_matches_the_models(tmp_path):
-    app = create_app(base_test_config(tmp_path, _fresh_database_url(tmp_path)))
+def test_upgrade_head_matches_the_models(tmp_path, fresh_database_url):
+    app = create_app(base_test_config(tmp_path, fresh_database_url))
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:

@@ -19,7 +19,7 @@ from lms.certificates.models import Certificate, CertificateStatus
 from lms.courses.models import ContentVersion, Course
 from lms.db import db
 from tests.certificates.conftest import course, import_courses, results_for
-from tests.conftest import POSTGRES_URL, WORKER, base_test_config
+from tests.conftest import WORKER, base_test_config, fresh_postgres_schema
 from tests.factories import trainee
 
 SCHEMA = f"certificate_race_{WORKER}"
@@ -28,27 +28,18 @@ THREADS = 50
 
 @pytest.fixture
 def race_app(tmp_path):  # type: ignore[no-untyped-def]
-    engine = sa.create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    config = base_test_config(
-        tmp_path, f"{POSTGRES_URL}{separator}options=-csearch_path%3D{SCHEMA}"
-    )
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS, "max_overflow": 5}
-    application = create_app(config)
-    try:
-        with application.app_context():
-            db.create_all()
-        yield application
-    finally:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    with fresh_postgres_schema(SCHEMA) as url:
+        config = base_test_config(tmp_path, url)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS, "max_overflow": 5}
+        application = create_app(config)
+        try:
+            with application.app_context():
+                db.create_all()
+            yield application
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 @pytest.mark.postgres

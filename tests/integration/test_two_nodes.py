@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
 from flask import Flask
 
 from lms import create_app
@@ -31,7 +30,13 @@ from lms.accounts.models import Role
 from lms.db import db, utcnow
 from lms.notifications.models import OutboxMessage
 from tests.certificates.conftest import import_courses, issue
-from tests.conftest import PASSWORD, POSTGRES_URL, base_test_config, csrf_token_from
+from tests.conftest import (
+    PASSWORD,
+    base_test_config,
+    csrf_token_from,
+    fresh_postgres_schema,
+    postgres_url_for,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.postgres
@@ -61,11 +66,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def database_url() -> str:
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{SCHEMA}"
-
-
 @dataclass
 class Seeded:
     trainee_email: str
@@ -77,22 +77,16 @@ class Seeded:
 @pytest.fixture
 def schema_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on the schema both nodes use (tables made, nothing in them); dropped after."""
-    engine = sa.create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    application = create_app(base_test_config(tmp_path / "seed", database_url()))
-    try:
-        with application.app_context():
-            db.create_all()
-        yield application
-    finally:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    with fresh_postgres_schema(SCHEMA) as url:
+        application = create_app(base_test_config(tmp_path / "seed", url))
+        try:
+            with application.app_context():
+                db.create_all()
+            yield application
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def seed(application: Flask) -> Seeded:
@@ -136,7 +130,7 @@ def node_environment(tmp_path: Path, name: str) -> dict[str, str]:
         LMS_ENV="development",
         LMS_DOTENV=str(tmp_path / "no.env"),
         LMS_INSTANCE_PATH=str(tmp_path / name / "instance"),
-        LMS_DATABASE_URL=database_url(),
+        LMS_DATABASE_URL=postgres_url_for(SCHEMA),
         LMS_SECRET_KEY="two-nodes-shared-secret-key",
         LMS_SIGNING_KEY_PASSPHRASE="test-signing-passphrase",
         LMS_BASE_URL=BASE_URL,

@@ -32,7 +32,7 @@ from lms.cohorts.models import MemberRole
 from lms.courses.models import Course
 from lms.db import db
 from tests.certificates.conftest import isolated_app, issue
-from tests.conftest import POSTGRES_URL, WORKER, base_test_config
+from tests.conftest import WORKER, base_test_config, fresh_postgres_schema
 from tests.factories import UserFactory
 from tests.grading.conftest import COACH, PDF, add_cohort, member
 
@@ -80,21 +80,11 @@ def sqlite_target(tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def postgres_target(tmp_path: Path) -> Iterator[Flask]:
-    schema = f"test_{WORKER}_restore"
-    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    application = _target_app(
-        tmp_path, f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    )
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
+    with fresh_postgres_schema(f"test_{WORKER}_restore") as url:
+        application = _target_app(tmp_path, url)
+        yield application
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
