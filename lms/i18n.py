@@ -31,7 +31,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from lms.urls import safe_next
+from lms.errors import render_error
+from lms.extensions import csrf
+from lms.urls import safe_next, sent_from_this_site
 
 #: Interface languages, by their own names (a language is never translated into another).
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français"}
@@ -150,8 +152,20 @@ class RegionalSettingsForm(FlaskForm):
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def switch_language():  # type: ignore[no-untyped-def]
-    """The header switcher: remember the language (in the profile when signed in)."""
+    """The header switcher: remember the language (in the profile when signed in).
+
+    Signed in, the form carries the session's CSRF token like every other. Anonymous, it
+    carries none, so that public pages (the verify page above all) set no cookie and keep no
+    session for a visitor who only reads them: all such a switch can change is the visitor's
+    own language cookie, and a request another site sent is still refused by its origin.
+    """
+    if current_user.is_authenticated:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+    elif not sent_from_this_site():
+        return render_error(400, _("The language can only be changed from this site's pages."))
     locale = request.form.get("locale", "")
     target = safe_next(request.form.get("next"), url_for("main.home"))
     response = redirect(target, code=303)

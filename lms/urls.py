@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
@@ -42,6 +42,28 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def sent_from_this_site() -> bool:
+    """Whether the browser says this request comes from one of our own pages.
+
+    Browsers name the page's origin on every cross-site POST (`Origin`, and `Sec-Fetch-Site`
+    where supported); a request naming another site is refused. A request that names none at
+    all was not sent by a page in a modern browser, so no other site can have caused it.
+    """
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
+    if not origin or origin == "null":
+        return origin is None
+    return origin == request.host_url.rstrip("/")
+
+
+def _origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "null"
 
 
 #: The largest id the database columns hold; larger numbers in URLs simply do not exist.

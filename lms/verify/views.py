@@ -10,7 +10,6 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lms.caching import BoundedCache
@@ -95,31 +94,23 @@ def _result_page(result: VerificationResult, certificate: Certificate | None):  
     body = result_body(key=key, **context)
     if key is None or not _same_page_for_everyone():
         return render_template("verify/result.html", body=body)
-    # The whole page, for anonymous visitors: the layout around the content differs between
-    # them only by the CSRF token of the language switcher (and a CSP nonce, should a script
-    # ever need one), rendered as markers and put in for each request.
+    # The whole page, for anonymous visitors: the layout around the content is the same for
+    # all of them (it holds no CSRF token: see i18n.switch_language), but for a CSP nonce,
+    # should a script ever need one, rendered as a marker and put in for each request.
     page_key = ("page", key, request.path)
     page = bodies.get(page_key)
     if page is None:
         page = Markup(  # noqa: S704 (autoescaped templates)
-            render_template(
-                "verify/result.html",
-                body=body,
-                csrf_token=lambda: _CSRF_MARK,
-                csp_nonce=lambda: _NONCE_MARK,
-            )
+            render_template("verify/result.html", body=body, csp_nonce=lambda: _NONCE_MARK)
         )
         bodies.put(page_key, page)
     html = str(page)
-    if _CSRF_MARK in html:
-        html = html.replace(_CSRF_MARK, generate_csrf())
     if _NONCE_MARK in html:
         html = html.replace(_NONCE_MARK, csp_nonce())
     return html
 
 
-#: Stand-ins for per-request values in a kept page (random: no content can contain them).
-_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+#: Stand-in for the per-request nonce in a kept page (random: no content can contain it).
 _NONCE_MARK = f"nonce-{secrets.token_hex(16)}"
 
 

@@ -150,6 +150,24 @@ def test_a_flipped_signature_bit_is_refused(certificate, sealed):
 
 
 @pytest.mark.parametrize(
+    ("signature_of", "detail"),
+    [
+        (lambda good: "", "does not match"),
+        (lambda good: good[:-4], "does not match"),
+        (lambda good: good + "AAAA", "does not match"),
+        (lambda good: good[:-1], "not base64url-encoded"),  # 85 characters: no byte string
+        (lambda good: good + "A", "does not match"),
+        (lambda good: "A" * len(good), "does not match"),
+    ],
+    ids=["empty", "shortened", "lengthened", "one character less", "impossible length", "zeros"],
+)
+def test_a_signature_of_the_wrong_shape_is_refused(certificate, sealed, signature_of, detail):
+    header_part, payload_part, signature = certificate.credential.split(".")
+    token = f"{header_part}.{payload_part}.{signature_of(signature)}"
+    _assert_fails(verify_token(token), "signature", detail)
+
+
+@pytest.mark.parametrize(
     "edit",
     [
         lambda p: p["credentialSubject"].update(name="Mallory"),

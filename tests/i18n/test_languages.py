@@ -68,6 +68,59 @@ def test_a_signed_in_choice_is_saved_to_the_profile_and_wins_everywhere(client):
     assert "Sprache und Zeitzone" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Referer": "https://evil.example/page"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost"},
+    ],
+)
+def test_another_site_cannot_switch_an_anonymous_visitors_language(client, headers):
+    response = client.post("/language", data={"locale": "de", "next": "/"}, headers=headers)
+    assert response.status_code == 400
+    assert "this site" in response.get_data(as_text=True)
+    assert client.get_cookie(COOKIE) is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+        {"Referer": "http://localhost/verify/CC-X"},
+        {},
+    ],
+)
+def test_an_anonymous_switch_from_our_own_pages_needs_no_csrf_token(client, csrf_enabled, headers):
+    response = client.post("/language", data={"locale": "de", "next": "/"}, headers=headers)
+    assert response.status_code == 303
+    assert client.get_cookie(COOKIE).value == "de"
+
+
+def test_a_signed_in_switch_still_needs_the_csrf_token(app, client, monkeypatch):
+    user = trainee(locale="fr")
+    login(client, user.email)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    headers = {"Origin": "http://localhost"}
+    refused = client.post("/language", data={"locale": "de", "next": "/"}, headers=headers)
+    assert refused.status_code == 400
+    assert db.session.get(User, user.id).locale == "fr"
+    page = client.get("/account/").get_data(as_text=True)
+    form = re.search(r'<form[^>]*class="language-switch".*?</form>', page, re.S)
+    assert form
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0))
+    assert token
+    accepted = client.post(
+        "/language",
+        data={"locale": "de", "next": "/", "csrf_token": token.group(1)},
+        headers=headers,
+    )
+    assert accepted.status_code == 303
+    assert db.session.get(User, user.id).locale == "de"
+
+
 @pytest.mark.parametrize("locale", ["es", "", "de'><script>", "EN"])
 def test_an_unknown_language_is_refused_and_changes_nothing(client, locale):
     user = trainee(locale="fr")
