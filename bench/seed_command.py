@@ -54,7 +54,7 @@ def seed_database(
     from bench.seed import populate
     from lms.courses.cli import DEFAULT_PATH
     from lms.courses.services import import_path
-    from lms.db import db
+    from lms.db import db, refresh_planner_statistics
 
     app = fresh_app(database)
     print(f"== seeding {database}: {trainees} trainees, {cohorts} cohorts", flush=True)
@@ -74,12 +74,9 @@ def seed_database(
             log=lambda text: print(text, flush=True),
         )
         db.session.commit()
-        if database == "postgresql":
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("ANALYZE")
-        else:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("ANALYZE")
+        # As the nightly job does (committed: a rolled-back ANALYZE leaves SQLite guessing).
+        print(f"  {refresh_planner_statistics()}", flush=True)
+        db.session.commit()
         total = time.perf_counter() - started
     report = {
         "database": database,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +76,24 @@ def enum_column(enum_cls: type, length: int = 32) -> sa.Enum:
         validate_strings=True,
         create_constraint=False,
     )
+
+
+def refresh_planner_statistics(now: dt.datetime | None = None) -> str:
+    """Let the database re-read how many rows each table and index holds (`ANALYZE`).
+
+    The query planner chooses indexes by these figures. Without them SQLite guesses, and on
+    a large database it guessed wrong: the grading queue walked every waiting submission by
+    state (50 ms) instead of starting from the trainer's cohorts (0.5 ms). PostgreSQL's
+    autovacuum refreshes them too, but only after enough rows changed; a nightly run costs
+    little on both (0.2 s for 200,000 submissions on SQLite).
+    """
+    started = time.perf_counter()
+    preparer = db.session.get_bind().dialect.identifier_preparer
+    tables = db.metadata.sorted_tables
+    for table in tables:  # ours only, in this schema: not every database on the server
+        db.session.execute(sa.text(f"ANALYZE {preparer.format_table(table)}"))
+    elapsed = time.perf_counter() - started
+    return f"statistics of {len(tables)} tables refreshed in {elapsed:.1f} s"
 
 
 def configure_sqlite(engine: sa.Engine) -> None:

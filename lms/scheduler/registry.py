@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from lms.db import db, utcnow
+from lms.db import db, refresh_planner_statistics, utcnow
 from lms.scheduler import locking
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,12 @@ def jobs() -> dict[str, Job]:
             "Delete old attachments and drafts, expired links and sent goodbye e-mails",
             CronTrigger(minute=40, timezone="UTC"),
             privacy.retention,
+        ),
+        Job(
+            "planner-statistics",
+            "Refresh the database's table statistics, by which it chooses its indexes",
+            CronTrigger(hour=3, minute=50, timezone="UTC"),
+            refresh_planner_statistics,
         ),
     ]
     return {job.name: job for job in rows}
