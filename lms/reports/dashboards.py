@@ -47,16 +47,22 @@ class CourseCard:
 
 
 def trainee_dashboard(user: User) -> dict[str, Any]:
-    courses = course_queries.my_courses(user)
-    progress = course_queries.course_progress_for_many(user, courses)
+    courses = list(
+        db.session.scalars(
+            sa.select(Course)
+            .where(Course.id.in_(course_queries.visible_course_ids(user)))
+            .order_by(Course.title)
+        )
+    )
     ids = [c.id for c in courses]
+    progress = _progress(user, ids)
     modules = list(
         db.session.scalars(
             sa.select(Module)
             .where(Module.course_id.in_(ids), Module.retired_at.is_(None))
             .order_by(Module.course_id, Module.position)
-            .options(orm.selectinload(Module.lessons))
-        )
+            .options(orm.joinedload(Module.lessons))
+        ).unique()
     )
     done = set(
         db.session.scalars(
@@ -65,14 +71,7 @@ def trainee_dashboard(user: User) -> dict[str, Any]:
             .where(LessonCompletion.user_id == user.id, Lesson.course_id.in_(ids))
         )
     )
-    latest = _latest_attempts(user)
-    deadlines = dict(
-        db.session.execute(
-            sa.select(CohortDeadline.module_id, CohortDeadline.due_at)
-            .join(CohortMember, CohortMember.cohort_id == CohortDeadline.cohort_id)
-            .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.TRAINEE)
-        ).all()
-    )
+    latest, deadlines = _attempts_and_deadlines(user)
     cards = []
     for course in courses:
         own = [m for m in modules if m.course_id == course.id]
@@ -97,8 +96,36 @@ def trainee_dashboard(user: User) -> dict[str, Any]:
     }
 
 
-def _latest_attempts(user: User) -> dict[int, tuple[SubmissionState, int]]:
-    """Per module: the state of the latest attempt and how many attempts were graded."""
+def _progress(user: User, course_ids: list[int]) -> dict[int, course_queries.Progress]:
+    """Required lessons read and to read per course, counted by one statement."""
+    rows = db.session.execute(
+        sa.select(Lesson.course_id, sa.func.count(), sa.func.count(LessonCompletion.lesson_id))
+        .join(Module)
+        .outerjoin(
+            LessonCompletion,
+            sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == user.id),
+        )
+        .where(
+            Lesson.course_id.in_(course_ids),
+            Lesson.required.is_(True),
+            Lesson.retired_at.is_(None),
+            Module.retired_at.is_(None),
+        )
+        .group_by(Lesson.course_id)
+    ).all()
+    counts = {course_id: (int(total), int(done)) for course_id, total, done in rows}
+    return {
+        cid: course_queries.Progress(done=done, total=total)
+        for cid, (total, done) in ((cid, counts.get(cid, (0, 0))) for cid in course_ids)
+    }
+
+
+def _attempts_and_deadlines(
+    user: User,
+) -> tuple[dict[int, tuple[SubmissionState, int]], dict[int, dt.datetime]]:
+    """Per module: the state of the latest attempt and how many attempts were graded; and the
+    deadlines of the person's cohorts. One statement (UNION ALL): a deadline row carries no
+    state."""
     last = (
         sa.select(Submission.module_id, sa.func.max(Submission.attempt).label("attempt"))
         .where(Submission.user_id == user.id)
@@ -111,16 +138,33 @@ def _latest_attempts(user: User) -> dict[int, tuple[SubmissionState, int]]:
         .group_by(Submission.module_id)
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(Submission.module_id, Submission.state, sa.func.coalesce(used.c.used, 0))
+    attempts = (
+        sa.select(
+            Submission.module_id,
+            Submission.state,
+            sa.func.coalesce(used.c.used, 0),
+            sa.cast(sa.null(), CohortDeadline.due_at.type),
+        )
         .join(
             last,
             sa.and_(last.c.module_id == Submission.module_id, last.c.attempt == Submission.attempt),
         )
         .outerjoin(used, used.c.module_id == Submission.module_id)
         .where(Submission.user_id == user.id)
-    ).all()
-    return {module_id: (state, int(count)) for module_id, state, count in rows}
+    )
+    deadlines = (
+        sa.select(CohortDeadline.module_id, sa.null(), sa.null(), CohortDeadline.due_at)
+        .join(CohortMember, CohortMember.cohort_id == CohortDeadline.cohort_id)
+        .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.TRAINEE)
+    )
+    latest: dict[int, tuple[SubmissionState, int]] = {}
+    due: dict[int, dt.datetime] = {}
+    for module_id, state, count, due_at in db.session.execute(sa.union_all(attempts, deadlines)):
+        if state is None:
+            due[module_id] = due_at
+        else:
+            latest[module_id] = (state, int(count))
+    return latest, due
 
 
 def _next_step(card: CourseCard, done: set[int], deadlines: dict[int, dt.datetime]) -> NextStep:
@@ -233,8 +277,7 @@ def progress_matrices(user: User, max_cohorts: int = 5) -> list[Matrix]:
         .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.TRAINEE)
         .order_by(User.name)
     ).all()
-    cells = _latest_cells(cohort_ids)
-    started = _reading_started(cohort_ids)
+    cells, started = _cells_and_reading(cohort_ids)
     matrices = []
     for cohort in cohorts:
         own = [m for m in modules if m.course_id == cohort.course_id]
@@ -255,7 +298,12 @@ def progress_matrices(user: User, max_cohorts: int = 5) -> list[Matrix]:
     return matrices
 
 
-def _latest_cells(cohort_ids: list[int]) -> dict[tuple[int, int, int], tuple[str, bool]]:
+def _cells_and_reading(
+    cohort_ids: list[int],
+) -> tuple[dict[tuple[int, int, int], tuple[str, bool]], set[tuple[int, int]]]:
+    """The state of each (cohort, trainee, module)'s latest attempt, and the (trainee, module)
+    pairs with at least one lesson read: one statement (UNION ALL), the second part's rows
+    carrying no cohort."""
     last = (
         sa.select(
             Submission.cohort_id,
@@ -267,42 +315,41 @@ def _latest_cells(cohort_ids: list[int]) -> dict[tuple[int, int, int], tuple[str
         .group_by(Submission.cohort_id, Submission.user_id, Submission.module_id)
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(
-            Submission.cohort_id,
-            Submission.user_id,
-            Submission.module_id,
-            Submission.state,
-            Submission.late,
-        ).join(
-            last,
-            sa.and_(
-                last.c.cohort_id == Submission.cohort_id,
-                last.c.user_id == Submission.user_id,
-                last.c.module_id == Submission.module_id,
-                last.c.attempt == Submission.attempt,
-            ),
-        )
-    ).all()
-    result = {}
-    for cohort_id, user_id, module_id, state, late in rows:
-        shown = IN_PROGRESS if state == SubmissionState.DRAFT else state.value
-        result[(cohort_id, user_id, module_id)] = (shown, bool(late))
-    return result
-
-
-def _reading_started(cohort_ids: list[int]) -> set[tuple[int, int]]:
-    """(trainee, module) pairs with at least one lesson read."""
+    cells = sa.select(
+        Submission.cohort_id,
+        Submission.user_id,
+        Submission.module_id,
+        Submission.state,
+        Submission.late,
+    ).join(
+        last,
+        sa.and_(
+            last.c.cohort_id == Submission.cohort_id,
+            last.c.user_id == Submission.user_id,
+            last.c.module_id == Submission.module_id,
+            last.c.attempt == Submission.attempt,
+        ),
+    )
     trainees = sa.select(CohortMember.user_id).where(
         CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.TRAINEE
     )
-    rows = db.session.execute(
-        sa.select(LessonCompletion.user_id, Lesson.module_id)
+    reading = (
+        sa.select(sa.null(), LessonCompletion.user_id, Lesson.module_id, sa.null(), sa.null())
         .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
         .where(LessonCompletion.user_id.in_(trainees))
         .group_by(LessonCompletion.user_id, Lesson.module_id)
-    ).all()
-    return {(u, m) for u, m in rows}
+    )
+    latest: dict[tuple[int, int, int], tuple[str, bool]] = {}
+    started: set[tuple[int, int]] = set()
+    for cohort_id, user_id, module_id, state, late in db.session.execute(
+        sa.union_all(cells, reading)
+    ):
+        if cohort_id is None:
+            started.add((user_id, module_id))
+            continue
+        shown = IN_PROGRESS if state == SubmissionState.DRAFT else state.value
+        latest[(cohort_id, user_id, module_id)] = (shown, bool(late))
+    return latest, started
 
 
 @dataclass
@@ -322,25 +369,21 @@ class CriterionLevels:
 
 
 def criterion_levels(user: User) -> list[CriterionLevels]:
-    """Per rubric criterion, how many graded attempts got each level (released grades only)."""
-    courses = sa.select(Cohort.course_id).where(Cohort.id.in_(graded_cohort_ids(user)))
-    criteria = list(
-        db.session.scalars(
-            sa.select(RubricCriterion)
-            .where(RubricCriterion.course_id.in_(courses), RubricCriterion.retired_at.is_(None))
-            .order_by(RubricCriterion.course_id, RubricCriterion.code)
-        )
-    )
-    if not criteria:
-        return []
+    """Per rubric criterion, how many graded attempts got each level (released grades only):
+    the criteria with their counts in one statement."""
     # Each grade's levels are unpacked once ({code: level} → rows) and counted in SQL.
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     pairs = (
         sa.func.json_each_text(Grade.levels) if postgresql else sa.func.json_each(Grade.levels)
     ).table_valued("key", "value")
     level = sa.cast(pairs.c.value, sa.Integer)
-    rows = db.session.execute(
-        sa.select(Module.course_id, pairs.c.key, level, sa.func.count())
+    counted = (
+        sa.select(
+            Module.course_id.label("course_id"),
+            pairs.c.key.label("code"),
+            level.label("level"),
+            sa.func.count().label("count"),
+        )
         .select_from(Grade)
         .join(Submission, Submission.id == Grade.submission_id)
         .join(Module, Module.id == Submission.module_id)
@@ -352,18 +395,27 @@ def criterion_levels(user: User) -> list[CriterionLevels]:
             Submission.cohort_id.in_(graded_cohort_ids(user)),
         )
         .group_by(Module.course_id, pairs.c.key, level)
+        .subquery()
+    )
+    courses = sa.select(Cohort.course_id).where(Cohort.id.in_(graded_cohort_ids(user)))
+    rows = db.session.execute(
+        sa.select(RubricCriterion, counted.c.level, counted.c.count)
+        .outerjoin(
+            counted,
+            sa.and_(
+                counted.c.course_id == RubricCriterion.course_id,
+                counted.c.code == RubricCriterion.code,
+            ),
+        )
+        .where(RubricCriterion.course_id.in_(courses), RubricCriterion.retired_at.is_(None))
+        .order_by(RubricCriterion.course_id, RubricCriterion.code)
     ).all()
-    counts: dict[tuple[int, str], list[int]] = {
-        (criterion.course_id, criterion.code): [0] * 5 for criterion in criteria
-    }
-    for course_id, code, value, count in rows:
-        cells = counts.get((course_id, code))
-        if cells is not None and value is not None and 0 <= int(value) <= 4:
+    result: dict[int, CriterionLevels] = {}
+    for criterion, value, count in rows:
+        cells = result.setdefault(criterion.id, CriterionLevels(criterion, [0] * 5)).counts
+        if value is not None and 0 <= int(value) <= 4:
             cells[int(value)] += int(count)
-    return [
-        CriterionLevels(criterion, counts[(criterion.course_id, criterion.code)])
-        for criterion in criteria
-    ]
+    return list(result.values())
 
 
 def agreement(user: User) -> list[tuple[str, int, int]]:

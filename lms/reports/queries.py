@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -112,7 +112,7 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def enrolments(filters: Filters) -> int:
+def _enrolments(filters: Filters) -> sa.Select[tuple[int]]:
     query = (
         sa.select(sa.func.count())
         .select_from(CohortMember)
@@ -124,18 +124,25 @@ def enrolments(filters: Filters) -> int:
         query = query.where(Cohort.course_id == filters.course_id)
     if filters.cohort_id is not None:
         query = query.where(Cohort.id == filters.cohort_id)
-    return int(db.session.scalar(query) or 0)
+    return query
 
 
-def lesson_completions(filters: Filters) -> int:
-    query = (
+def _lesson_completions(filters: Filters) -> sa.Select[tuple[int]]:
+    return (
         sa.select(sa.func.count())
         .select_from(LessonCompletion)
         .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
         .where(*filters.period(LessonCompletion.completed_at))
         .where(*filters.cohort_people(LessonCompletion.user_id, Lesson.course_id))
     )
-    return int(db.session.scalar(query) or 0)
+
+
+def enrolments(filters: Filters) -> int:
+    return int(db.session.scalar(_enrolments(filters)) or 0)
+
+
+def lesson_completions(filters: Filters) -> int:
+    return int(db.session.scalar(_lesson_completions(filters)) or 0)
 
 
 def _submission_conditions(filters: Filters) -> list[Any]:
@@ -152,18 +159,40 @@ def _submission_conditions(filters: Filters) -> list[Any]:
     return conditions
 
 
-def submissions_by_state(filters: Filters) -> Table:
+class StateCount(NamedTuple):
+    in_period: int  # submitted within the filters' period
+    now: int  # in this state today, whenever submitted
+    oldest: dt.datetime | None  # the earliest submission in this state
+
+
+def state_counts(filters: Filters) -> dict[SubmissionState, StateCount]:
+    """Per state, the submissions of the period and of all time, and the oldest one: what
+    both the submissions table and the backlog show, in one grouped statement."""
+    period = filters.period(Submission.submitted_at)
     rows = db.session.execute(
-        sa.select(Submission.state, sa.func.count())
-        .where(*_submission_conditions(filters), *filters.period(Submission.submitted_at))
+        sa.select(
+            Submission.state,
+            sa.func.count(sa.case((sa.and_(*period), 1))) if period else sa.func.count(),
+            sa.func.count(),
+            sa.func.min(Submission.submitted_at),
+        )
+        .where(*_submission_conditions(filters))
         .group_by(Submission.state)
     ).all()
-    counts = {state: int(count) for state, count in rows}
+    return {state: StateCount(int(a), int(b), oldest) for state, a, b, oldest in rows}
+
+
+def submissions_by_state(
+    filters: Filters, counts: dict[SubmissionState, StateCount] | None = None
+) -> Table:
+    if counts is None:
+        counts = state_counts(filters)
     table = Table(
         "submissions", str(_l("Submissions by state")), [str(_l("State")), str(_l("Submissions"))]
     )
     for state, label in STATE_LABELS.items():
-        table.rows.append([str(label), counts.get(state, 0)])
+        count = counts.get(state)
+        table.rows.append([str(label), count.in_period if count else 0])
     return table
 
 
@@ -231,8 +260,8 @@ def percentiles(
 ) -> list[float | None]:
     """Continuous percentiles (linear interpolation, as PostgreSQL's percentile_cont).
 
-    PostgreSQL computes them itself; elsewhere a COUNT and, per percentile, the two values
-    around its position (ORDER BY … LIMIT 2 OFFSET k), so no more than two rows are read.
+    PostgreSQL computes them itself; elsewhere one statement numbers the values in order
+    (a window) and returns only the two around each percentile's position, with the count.
     """
     if _dialect() == "postgresql":
         row = db.session.execute(
@@ -241,22 +270,32 @@ def percentiles(
             ).where(*conditions)
         ).one()
         return [None if value is None else float(value) for value in row]
-    count = int(db.session.scalar(sa.select(sa.func.count()).where(*conditions)) or 0)
+    ranked = (
+        sa.select(
+            expression.label("value"),
+            (sa.func.row_number().over(order_by=expression) - 1).label("position"),
+            sa.func.count().over().label("count"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
+    # floor((count - 1) * fraction), as the integer part of a non-negative number
+    lows = [sa.cast((ranked.c.count - 1) * fraction, sa.Integer) for fraction in fractions]
+    rows = db.session.execute(
+        sa.select(ranked.c.position, ranked.c.value, ranked.c.count).where(
+            sa.or_(*[ranked.c.position.between(low, low + 1) for low in lows])
+        )
+    ).all()
+    if not rows:
+        return [None for _fraction in fractions]
+    count = int(rows[0].count)
+    values = {int(row.position): float(row.value) for row in rows}
     results: list[float | None] = []
     for fraction in fractions:
-        if count == 0:
-            results.append(None)
-            continue
         position = (count - 1) * fraction
         low = math.floor(position)
-        pair = [
-            float(v)
-            for v in db.session.scalars(
-                sa.select(expression).where(*conditions).order_by(expression).limit(2).offset(low)
-            )
-        ]
-        upper = pair[1] if len(pair) > 1 else pair[0]
-        results.append(pair[0] + (upper - pair[0]) * (position - low))
+        upper = values.get(low + 1, values[low])
+        results.append(values[low] + (upper - values[low]) * (position - low))
     return results
 
 
@@ -391,33 +430,37 @@ def accredited_per_organisation(filters: Filters) -> Table:
     return table
 
 
-def backlog(filters: Filters) -> Table:
+def backlog(filters: Filters, counts: dict[SubmissionState, StateCount] | None = None) -> Table:
     """Work waiting for a grader now (the period does not apply: a backlog is today's)."""
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(sa.case((Submission.state == SubmissionState.SUBMITTED, 1))),
-            sa.func.count(sa.case((Submission.state == SubmissionState.IN_REVIEW, 1))),
-            sa.func.min(Submission.submitted_at),
-        ).where(Submission.state.in_(WAITING), *_submission_conditions(filters))
-    ).one()
-    oldest = row[2]
+    if counts is None:
+        counts = state_counts(filters)
+    waiting = [counts[state] for state in WAITING if state in counts]
+    dates = [c.oldest for c in waiting if c.oldest is not None]
+    oldest = min(dates) if dates else None
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
     days = (utcnow() - oldest).days if oldest is not None else None
+    empty = StateCount(0, 0, None)
     table = Table("backlog", str(_l("Backlog")), [str(_l("Measure")), str(_l("Value"))])
     table.rows = [
-        [str(_l("Waiting to be claimed")), int(row[0])],
-        [str(_l("In review")), int(row[1])],
+        [str(_l("Waiting to be claimed")), counts.get(SubmissionState.SUBMITTED, empty).now],
+        [str(_l("In review")), counts.get(SubmissionState.IN_REVIEW, empty).now],
         [str(_l("Oldest waiting (days)")), days],
     ]
     return table
 
 
 def summary(filters: Filters) -> Table:
+    """Enrolments and lessons completed, both counted by one statement."""
+    enrolled, completed = db.session.execute(
+        sa.select(
+            _enrolments(filters).scalar_subquery(), _lesson_completions(filters).scalar_subquery()
+        )
+    ).one()
     table = Table("summary", str(_l("Activity")), [str(_l("Measure")), str(_l("Count"))])
     table.rows = [
-        [str(_l("Enrolments")), enrolments(filters)],
-        [str(_l("Lessons completed")), lesson_completions(filters)],
+        [str(_l("Enrolments")), int(enrolled or 0)],
+        [str(_l("Lessons completed")), int(completed or 0)],
     ]
     return table
 
@@ -436,4 +479,9 @@ TABLES = {
 
 
 def all_tables(filters: Filters) -> dict[str, Table]:
-    return {name: build(filters) for name, build in TABLES.items()}
+    counts = state_counts(filters)
+    shared = {
+        "submissions": lambda f: submissions_by_state(f, counts),
+        "backlog": lambda f: backlog(f, counts),
+    }
+    return {name: shared.get(name, build)(filters) for name, build in TABLES.items()}

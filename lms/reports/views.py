@@ -52,23 +52,32 @@ def filters_from_request() -> queries.Filters:
 
 
 def _choices() -> dict[str, list[Any]]:
-    """The filters' options, as plain values (they may be kept beyond this request)."""
-    regions = db.session.execute(
-        sa.select(Organisation.country, Organisation.region)
-        .distinct()
-        .order_by(Organisation.country, Organisation.region)
+    """The filters' options, as plain values (they may be kept beyond this request): the
+    courses, cohorts and organisations in one statement (UNION ALL), each sorted by name; the
+    countries and regions are those of the organisations."""
+    kind = sa.literal_column("kind")
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(
+                sa.literal("organisation").label("kind"),
+                Organisation.id.label("id"),
+                Organisation.name.label("name"),
+                Organisation.country.label("country"),
+                Organisation.region.label("region"),
+            ),
+            sa.select(sa.literal("course"), Course.id, Course.title, sa.null(), sa.null()),
+            sa.select(sa.literal("cohort"), Cohort.id, Cohort.name, sa.null(), sa.null()),
+        ).order_by(kind, sa.literal_column("name"))
     ).all()
-
-    def options(*columns: Any) -> list[SimpleNamespace]:
-        rows = db.session.execute(sa.select(*columns).order_by(columns[1])).all()
-        return [SimpleNamespace(**row._asdict()) for row in rows]
-
+    courses = [SimpleNamespace(id=r.id, title=r.name) for r in rows if r.kind == "course"]
+    cohorts = [SimpleNamespace(id=r.id, name=r.name) for r in rows if r.kind == "cohort"]
+    organisations = [r for r in rows if r.kind == "organisation"]
     return {
-        "courses": options(Course.id, Course.title),
-        "cohorts": options(Cohort.id, Cohort.name),
-        "organisations": options(Organisation.id, Organisation.name),
-        "countries": sorted({c for c, _r in regions}),
-        "regions": sorted({r for _c, r in regions if r}),
+        "courses": courses,
+        "cohorts": cohorts,
+        "organisations": [SimpleNamespace(id=r.id, name=r.name) for r in organisations],
+        "countries": sorted({r.country for r in organisations}),
+        "regions": sorted({r.region for r in organisations if r.region}),
     }
 
 

@@ -23,11 +23,10 @@ from tests.conftest import PASSWORD, login
 #: Statements each page may run: the login session, the user and their roles, the unread
 #: notifications, and the page's own reads (a fixed set of aggregates, whatever the data).
 LIMITS = {
-    "trainee dashboard": 15,
-    "trainer dashboard with the cohort progress matrix": 13,
+    "trainee dashboard": 11,
+    "trainer dashboard with the cohort progress matrix": 11,
     "grading queue": 10,
-    # 17 on PostgreSQL: SQLite has no percentile_cont, so time-to-grade takes 3 small reads.
-    "admin KPI reports": 19,
+    "admin KPI reports": 12,
 }
 #: Transaction control is not a query (SQLite's BEGIN, and the test's own savepoints).
 _CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
