@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD, login
 LIMITS = {
     "trainee dashboard": 11,
     "trainer dashboard with the cohort progress matrix": 11,
-    "grading queue": 10,
+    "grading queue": 9,
     "admin KPI reports": 12,
 }
 #: Transaction control is not a query (SQLite's BEGIN, and the test's own savepoints).
