@@ -104,7 +104,7 @@ def demo() -> None:
     """Load demonstration data (safe to run again)."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("lms demo is for trying the system out; not in production.")
-    import_path(DEFAULT_PATH)
+    import_path(DEFAULT_PATH, skip_if_unchanged=True)
     certificates: list = []  # type: ignore[type-arg]
     organisations = [ensure_organisation(*row) for row in ORGANISATIONS]
     people = [

@@ -754,6 +754,26 @@ def _digest(course_folder: Path, profile_path: Path) -> str:
     return sha.hexdigest()
 
 
+def folder_digests(root: Path) -> dict[str, str] | None:
+    """Each course folder's digest (as `load_content` computes it), without parsing lessons:
+    enough to tell that nothing changed since the last import. None where a folder cannot be
+    read this simply (a broken course.yaml, a profile file named otherwise than its slug),
+    so that the full reading reports it."""
+    digests: dict[str, str] = {}
+    folders = [p for p in sorted(root.iterdir()) if p.is_dir() and (p / "course.yaml").exists()]
+    for folder in folders:
+        try:
+            data = yaml.safe_load((folder / "course.yaml").read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+        profile = data.get("profile") if isinstance(data, dict) else None
+        profile_path = root / "profiles" / f"{profile}.yaml"
+        if not isinstance(profile, str) or not profile_path.is_file():
+            return None
+        digests[folder.name] = _digest(folder, profile_path)
+    return digests or None
+
+
 def load_content(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
     """Read every profile and course under `root`; return the courses and all problems."""
     reader = _Reader(root)

@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lms.audit import services as audit
-from lms.courses.content import CourseSpec, ModuleSpec, ProfileSpec, link_target, load_content
+from lms.courses.content import (
+    CourseSpec,
+    ModuleSpec,
+    ProfileSpec,
+    folder_digests,
+    link_target,
+    load_content,
+)
 from lms.courses.models import (
     CaseStudy,
     ContentVersion,
@@ -47,8 +54,24 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
 
 
-def import_path(root: Path, *, on_course: Callable[[str], None] | None = None) -> ImportSummary:
-    """Validate everything under `root`, then import it; nothing is written if anything fails."""
+def import_path(
+    root: Path,
+    *,
+    on_course: Callable[[str], None] | None = None,
+    skip_if_unchanged: bool = False,
+) -> ImportSummary:
+    """Validate everything under `root`, then import it; nothing is written if anything fails.
+
+    `skip_if_unchanged`: when every course's files are those of its version in use, return
+    at once without reading the lessons again (`lms demo` run again). Otherwise, and always
+    for `lms courses import`, everything is validated anew.
+    """
+    unchanged = _unchanged_since_last_import(root) if skip_if_unchanged else []
+    if unchanged:
+        for slug in unchanged:
+            if on_course is not None:
+                on_course(slug)
+        return ImportSummary(courses=list(unchanged), unchanged=list(unchanged))
     specs, problems = load_content(root)
     if problems:
         raise ContentError(problems)
@@ -60,6 +83,21 @@ def import_path(root: Path, *, on_course: Callable[[str], None] | None = None) -
         if on_course is not None:
             on_course(course.slug)
     return summary
+
+
+def _unchanged_since_last_import(root: Path) -> list[str]:
+    """The course slugs under `root`, if each one's files match its current version exactly."""
+    digests = folder_digests(root) if root.is_dir() else None
+    if not digests:
+        return []
+    current = dict(
+        db.session.execute(
+            sa.select(Course.slug, ContentVersion.digest)
+            .join(ContentVersion, ContentVersion.id == Course.current_version_id)
+            .where(Course.slug.in_(digests))
+        ).all()
+    )
+    return list(digests) if current == digests else []
 
 
 def import_course(spec: CourseSpec) -> tuple[Course, bool]:

@@ -23,6 +23,29 @@ def test_import_is_idempotent(app_ctx, mini_courses):
     assert {m: _count(m) for m in counts} == counts
 
 
+def test_an_unchanged_tree_is_not_read_again_when_asked_and_a_changed_one_is(
+    app_ctx, mini_courses, monkeypatch
+):
+    from lms.courses import services
+
+    import_path(mini_courses)
+    reads: list[object] = []
+    real_load = services.load_content
+    monkeypatch.setattr(
+        services, "load_content", lambda root: reads.append(root) or real_load(root)
+    )
+    again = import_path(mini_courses, skip_if_unchanged=True)
+    assert again.unchanged == ["mini-course"]
+    assert reads == []
+    import_path(mini_courses)  # the command always reads and validates everything
+    assert len(reads) == 1
+    intro = mini_courses / "mini-course" / "00-intro" / "lessons"
+    write(intro / "01-welcome.md", lesson("Welcome, revised", "Changed text."))
+    changed = import_path(mini_courses, skip_if_unchanged=True)
+    assert changed.new_versions == ["mini-course"]
+    assert len(reads) == 2
+
+
 def test_reimport_updates_content_and_keeps_progress(app_ctx, mini_courses):
     import_path(mini_courses)
     learner = trainee()
