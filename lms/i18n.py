@@ -24,7 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -232,7 +232,7 @@ def init_app(app: Flask) -> None:
     def _language_headers(response):  # type: ignore[no-untyped-def]
         """Pages differ by language: say which one, and tell caches what it depends on."""
         if response.mimetype == "text/html":
-            response.headers["Content-Language"] = str(select_locale() or DEFAULT_LOCALE)
+            response.headers["Content-Language"] = str(get_locale() or DEFAULT_LOCALE)
             response.vary.update(("Accept-Language", "Cookie"))
         return response
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import orm
 
 from lms.accounts.models import (
     AccountToken,
@@ -119,8 +120,15 @@ def start_session(user: User, user_agent: str = "") -> UserSession:
 
 def load_session_user(token: str) -> User | None:
     """Return the user of a live session token, or None if it was revoked or is unknown."""
-    row = db.session.scalar(
-        sa.select(UserSession).filter_by(token_hash=sha256(token), revoked_at=None)
+    row = (
+        db.session.execute(
+            sa.select(UserSession)
+            .filter_by(token_hash=sha256(token), revoked_at=None)
+            # The user and their roles come with the session: every page reads both.
+            .options(orm.joinedload(UserSession.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if row is None or not row.user.active:
         return None

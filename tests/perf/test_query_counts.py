@@ -20,13 +20,13 @@ from lms.cohorts.models import CohortMember, MemberRole
 from lms.db import db, utcnow
 from tests.conftest import PASSWORD, login
 
-#: Statements each page may run: the login session, the user and their roles, the unread
+#: Statements each page may run: the login session with its user and their roles, the unread
 #: notifications, and the page's own reads (a fixed set of aggregates, whatever the data).
 LIMITS = {
-    "trainee dashboard": 11,
-    "trainer dashboard with the cohort progress matrix": 11,
-    "grading queue": 9,
-    "admin KPI reports": 12,
+    "trainee dashboard": 9,
+    "trainer dashboard with the cohort progress matrix": 9,
+    "grading queue": 7,
+    "admin KPI reports": 10,
 }
 #: Transaction control is not a query (SQLite's BEGIN, and the test's own savepoints).
 _CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
