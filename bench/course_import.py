@@ -1,7 +1,7 @@
 """Timing the course import alone, on a scratch database (the seeded dataset stays as it is).
 
 `python -m bench import [--db sqlite|postgresql|both] [--runs 3]`: each run empties the scratch
-database (`instance/bench-import.sqlite3`, or the PostgreSQL database `lms_bench_import` on
+database (`instance/bench-import.sqlite3`, or the PostgreSQL database `bench_import` on
 the benchmark's server), imports both shipped courses with `lms.courses.services.import_path`
 and commits; the best and the median of the runs go to bench/results/import-<db>.json, with
 the machine's load average at the start.
@@ -19,13 +19,6 @@ from typing import Any
 from bench import settings
 
 
-def scratch_url(database: str) -> str:
-    if database == "sqlite":
-        return f"sqlite:///{settings.INSTANCE / 'bench-import.sqlite3'}"
-    base, _slash, _name = settings.DATABASES["postgresql"].rpartition("/")
-    return f"{base}/lms_bench_import"
-
-
 def run_import(database: str, runs: int = 3) -> dict[str, Any]:
     from bench.seed_command import reset_schema
     from lms import create_app
@@ -33,7 +26,7 @@ def run_import(database: str, runs: int = 3) -> dict[str, Any]:
     from lms.courses.services import import_path
     from lms.db import db
 
-    url = scratch_url(database)
+    url = settings.scratch_url(database, "bench-import")
     if database == "postgresql":
         settings.ensure_postgres_database(url)
     os.environ.update(settings.app_environment(url))

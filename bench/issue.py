@@ -31,10 +31,9 @@ def run_issue(n: int, database: str = "sqlite") -> dict[str, Any]:
     from lms.courses.services import import_path
     from lms.db import db
 
-    if database == "sqlite":
-        url = f"sqlite:///{settings.INSTANCE / 'bench-issue.sqlite3'}"
-    else:
-        url = settings.DATABASES["postgresql"]
+    # A scratch database: the seeded dataset must survive this step.
+    url = settings.scratch_url(database, "bench-issue")
+    if database == "postgresql":
         settings.ensure_postgres_database(url)
     os.environ.update(settings.app_environment(url))
     app = create_app()

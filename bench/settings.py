@@ -20,6 +20,16 @@ DATABASES = {
 }
 
 
+def scratch_url(database: str, name: str) -> str:
+    """A database of its own for a step that empties it (`name`: bench-issue, bench-import),
+    so that the seeded dataset stays as it is: a SQLite file beside it, or a PostgreSQL
+    database on the same server."""
+    if database == "sqlite":
+        return f"sqlite:///{INSTANCE / f'{name}.sqlite3'}"
+    base, _slash, _name = DATABASES["postgresql"].rpartition("/")
+    return f"{base}/{name.replace('-', '_')}"
+
+
 def app_environment(database_url: str, **extra: str) -> dict[str, str]:
     """The `LMS_*` settings of the benchmarked app (seeding and serving use the same ones)."""
     env = {
