@@ -336,13 +336,14 @@ def change_email(user: User, new_email: str) -> str:
         raise AccountError(_("Another account uses this e-mail address."), "email")
     user.email = email
     db.session.flush()
-    queue_mail(
-        old,
-        _("Your e-mail address was changed"),
-        "email_changed",
-        user=user,
-        new_email=email,
-        reset_url=absolute_url("auth.forgot_password"),
-    )
+    with speaking_to(user):
+        queue_mail(
+            old,
+            _("Your e-mail address was changed"),
+            "email_changed",
+            user=user,
+            new_email=email,
+            reset_url=absolute_url("auth.forgot_password"),
+        )
     audit.record("user.email_changed", "users", user.id, actor=user, before=old, after=email)
     return old

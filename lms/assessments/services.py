@@ -19,6 +19,7 @@ from lms.audit import services as audit
 from lms.cohorts.models import Cohort, CohortDeadline, CohortMember, LatePolicy, MemberRole
 from lms.courses.models import Course, Module
 from lms.db import db, utcnow
+from lms.i18n import speaking_to
 from lms.notifications.mail import queue_mail
 from lms.urls import absolute_url
 
@@ -208,16 +209,17 @@ def submit(user: User, submission: Submission, *, expected_version: int) -> Subm
         late=submission.late,
     )
     # A receipt by e-mail only: the trainee is looking at the page that says the same.
-    title = _("We received your case study “%(title)s”", title=submission.module.title)
-    queue_mail(
-        user.email,
-        title,
-        "notification",
-        user=user,
-        title=title,
-        body=_("Attempt %(n)d. Your trainer will grade it.", n=submission.attempt),
-        url=absolute_url("assessments.submission", submission_id=submission.id),
-    )
+    with speaking_to(user):
+        title = _("We received your case study “%(title)s”", title=submission.module.title)
+        queue_mail(
+            user.email,
+            title,
+            "notification",
+            user=user,
+            title=title,
+            body=_("Attempt %(n)d. Your trainer will grade it.", n=submission.attempt),
+            url=absolute_url("assessments.submission", submission_id=submission.id),
+        )
     return submission
 
 

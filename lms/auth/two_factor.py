@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from lms.accounts.models import RecoveryCode, User
 from lms.audit import services as audit
 from lms.db import db, utcnow
+from lms.i18n import speaking_to
 from lms.notifications.mail import queue_mail
 from lms.urls import absolute_url
 
@@ -206,13 +207,14 @@ def disable(user: User, *, actor: User | None) -> None:
     user.two_factor_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record("user.two_factor_disabled", "users", user.id, actor=actor)
-    queue_mail(
-        user.email,
-        _("Two-factor authentication was turned off"),
-        "two_factor_disabled",
-        user=user,
-        reset_url=absolute_url("auth.forgot_password"),
-    )
+    with speaking_to(user):  # an admin may have turned it off: the owner reads the mail
+        queue_mail(
+            user.email,
+            _("Two-factor authentication was turned off"),
+            "two_factor_disabled",
+            user=user,
+            reset_url=absolute_url("auth.forgot_password"),
+        )
 
 
 def use_totp(user: User, code: str) -> bool:
@@ -295,14 +297,15 @@ def use_recovery_code(user: User, code: str) -> bool:
         return False
     left = recovery_codes_left(user)
     audit.record("user.recovery_code_used", "users", user.id, actor=user, codes_left=left)
-    queue_mail(
-        user.email,
-        _("A recovery code was used to log in"),
-        "two_factor_recovery_code_used",
-        user=user,
-        left=left,
-        reset_url=absolute_url("auth.forgot_password"),
-    )
+    with speaking_to(user):
+        queue_mail(
+            user.email,
+            _("A recovery code was used to log in"),
+            "two_factor_recovery_code_used",
+            user=user,
+            left=left,
+            reset_url=absolute_url("auth.forgot_password"),
+        )
     return True
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +41,7 @@ from lms.certificates import services as certificate_services
 from lms.certificates.models import Certificate, CertificateStatus, credential_rewrite_allowed
 from lms.db import db, utcnow
 from lms.grading.models import Grade
+from lms.i18n import speaking_to
 from lms.notifications import services as notifications
 from lms.notifications.mail import queue_mail
 from lms.notifications.models import (
@@ -215,20 +217,21 @@ def approve(row: ErasureRequest, actor: User) -> dict[str, Any]:
         request=row.id,
         certificates=row.certificates.value,
     )
-    address = user.email
+    address, reader = user.email, SimpleNamespace(locale=user.locale)
     summary = erase(user, row.certificates, actor=actor, request=row)
     row.state = ErasureState.ERASED
     row.decided_at = utcnow()
     row.decided_by_id = actor.id
     row.summary = summary
-    queue_mail(
-        address,
-        _("Your account has been erased"),
-        "privacy_erased",
-        kept_certificates=summary["certificates_kept"],
-        revoked_certificates=summary["certificates_revoked"],
-        privacy_url=absolute_url("privacy.policy"),
-    )
+    with speaking_to(reader):  # in the language the account had, not the admin's
+        queue_mail(
+            address,
+            _("Your account has been erased"),
+            "privacy_erased",
+            kept_certificates=summary["certificates_kept"],
+            revoked_certificates=summary["certificates_revoked"],
+            privacy_url=absolute_url("privacy.policy"),
+        )
     db.session.flush()
     farewell = db.session.scalar(
         sa.select(OutboxMessage.id)

@@ -294,6 +294,22 @@ def test_a_password_reset_mail_speaks_the_accounts_language(client, mail_outbox)
     assert mail_outbox[-1].subject == "Réinitialiser votre mot de passe"
 
 
+def test_account_mails_speak_the_accounts_language_whoever_acts(app, app_ctx, mail_outbox):
+    from lms.accounts.services import change_email
+    from lms.auth import two_factor
+    from tests.factories import admin
+
+    person = trainee(locale="de")
+    # An English-speaking admin turns the German speaker's second factor off.
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        two_factor.disable(person, actor=admin())
+        change_email(person, "neue-adresse@example.org")
+        db.session.commit()
+    subjects = [mail.subject for mail in mail_outbox]
+    assert "Die Zwei-Faktor-Authentifizierung wurde ausgeschaltet" in subjects
+    assert "Ihre E-Mail-Adresse wurde geändert" in subjects
+
+
 def test_pages_name_their_language_and_tell_caches_what_it_depends_on(client):
     page = client.get("/auth/login", headers={"Accept-Language": "fr"})
     assert page.headers["Content-Language"] == "fr"
