@@ -15,6 +15,7 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -211,6 +212,55 @@ def _measure(
     return result
 
 
+#: Rounds of the interleaved measurement of the public routes against the reference.
+ROUNDS = 6
+
+
+def _interleaved(
+    routes: dict[str, tuple[int, str, Any]], *, seconds: float, connections: int
+) -> dict[str, dict[str, Any]]:
+    """Measure the reference verify route and our public routes in turns, not one after the
+    other: this machine's speed drifts by half within seconds (other tenants), so a figure
+    measured a minute before another compares nothing. Each of ROUNDS rounds gives every
+    route a window of `seconds`/ROUNDS×2 (the order reversed every other round), and each of
+    our routes is reported with its figures over all windows and the median of its per-round
+    ratios to the reference window of the same round.
+
+    Every route is first requested for a second over all its ids (on both servers alike),
+    so that what is measured is the steady state, not the first sighting of each id.
+    """
+    window = max(1.0, 2 * seconds / ROUNDS)
+    for port, _label, request in routes.values():
+        loadgen.run(HOST, port, request, seconds=1.0, connections=connections, warmup=0)
+    names = list(routes)
+    windows: dict[str, list[loadgen.Figures]] = {name: [] for name in names}
+    for round_number in range(ROUNDS):
+        for name in names if round_number % 2 == 0 else reversed(names):
+            port, _label, request = routes[name]
+            windows[name].append(
+                loadgen.run(HOST, port, request, seconds=window, connections=connections, warmup=0)
+            )
+    results: dict[str, dict[str, Any]] = {}
+    reference = windows["ref_verify"]
+    for name in names:
+        merged = loadgen.merge(windows[name])
+        result = merged.as_json()
+        result["windows_rps"] = [round(figures.rps, 1) for figures in windows[name]]
+        if name != "ref_verify":
+            result["round_ratios"] = [
+                round(ours.rps / ref.rps, 3) if ref.rps else None
+                for ours, ref in zip(windows[name], reference, strict=True)
+            ]
+        results[name] = result
+        print(
+            f"  {routes[name][1]:34} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
+            f"  p99 {result['p99_ms']:6.1f} ms  {result['statuses']}  windows "
+            f"{result['windows_rps']}",
+            flush=True,
+        )
+    return results
+
+
 def bench_database(
     database: str, *, seconds: float, connections: int, memory_requests: int
 ) -> dict[str, Any]:
@@ -225,7 +275,25 @@ def bench_database(
     report: dict[str, Any] = {"database": database, "dataset": info["counts"], "routes": {}}
     routes = report["routes"]
     print(f"== HTTP benchmark on {database}: {info['counts']}", flush=True)
-    with gunicorn("bench.reference_app:app", REFERENCE_PORT, env):
+    jwt_body = {"Content-Type": "application/jwt"}
+    public = {  # name: (port, label, request of the n-th call)
+        "ref_verify": (REFERENCE_PORT, "reference GET /verify/<id>", _get(
+            lambda n: f"/verify/{ids[n % len(ids)]}"
+        )),
+        "verify_page": (APP_PORT, "GET /verify/<id>", _get(
+            lambda n: f"/verify/{ids[n % len(ids)]}"
+        )),
+        "api_certificate": (APP_PORT, "GET /api/v1/certificates/<id>", _get(
+            lambda n: f"/api/v1/certificates/{ids[n % len(ids)]}"
+        )),
+        "api_verify": (APP_PORT, "POST /api/v1/verify", lambda n: (
+            "POST", "/api/v1/verify", tokens[n % len(tokens)].encode(), jwt_body
+        )),
+    }  # fmt: skip
+    with (
+        gunicorn("bench.reference_app:app", REFERENCE_PORT, env),
+        gunicorn("lms:create_app()", APP_PORT, env) as process,
+    ):
         print("  reference app (bare Flask):", flush=True)
         routes["ref_bare"] = _measure(
             REFERENCE_PORT, "GET /bare", _get(lambda n: "/bare"), seconds, connections
@@ -233,41 +301,7 @@ def bench_database(
         routes["ref_template"] = _measure(
             REFERENCE_PORT, "GET /template", _get(lambda n: "/template"), seconds, connections
         )
-        routes["ref_verify"] = _measure(
-            REFERENCE_PORT,
-            "GET /verify/<id>",
-            _get(lambda n: f"/verify/{ids[n % len(ids)]}"),
-            seconds,
-            connections,
-        )
-    with gunicorn("lms:create_app()", APP_PORT, env) as process:
-        print("  the app:", flush=True)
-        routes["verify_page"] = _measure(
-            APP_PORT,
-            "GET /verify/<id>",
-            _get(lambda n: f"/verify/{ids[n % len(ids)]}"),
-            seconds,
-            connections,
-        )
-        routes["api_certificate"] = _measure(
-            APP_PORT,
-            "GET /api/v1/certificates/<id>",
-            _get(lambda n: f"/api/v1/certificates/{ids[n % len(ids)]}"),
-            seconds,
-            connections,
-        )
-        routes["api_verify"] = _measure(
-            APP_PORT,
-            "POST /api/v1/verify",
-            lambda n: (
-                "POST",
-                "/api/v1/verify",
-                tokens[n % len(tokens)].encode(),
-                {"Content-Type": "application/jwt"},
-            ),
-            seconds,
-            connections,
-        )
+        routes.update(_interleaved(public, seconds=seconds, connections=connections))
         cookies = {role: login(APP_PORT, people[role]) for role in ("trainee", "trainer", "admin")}
         pages = {
             "trainee_dashboard": ("trainee", "/"),
@@ -340,13 +374,16 @@ def _memory(
 
 
 def ratios(report: dict[str, Any]) -> dict[str, Any]:
+    """Each public route against the reference: the median of the per-round throughput
+    ratios (see `_interleaved`), and p99 over all windows against the reference's."""
     routes = report["routes"]
     reference = routes["ref_verify"]
     out = {}
     for name in ("verify_page", "api_certificate", "api_verify"):
         route = routes[name]
+        per_round = [ratio for ratio in route.get("round_ratios", []) if ratio is not None]
         out[name] = {
-            "rps_ratio": round(route["rps"] / reference["rps"], 2) if reference["rps"] else None,
+            "rps_ratio": round(statistics.median(per_round), 2) if per_round else None,
             "p99_ratio": round(route["p99_ms"] / reference["p99_ms"], 2)
             if reference["p99_ms"]
             else None,

@@ -129,6 +129,18 @@ def run(
     return figures
 
 
+def merge(runs: list[Figures]) -> Figures:
+    """The figures of several windows as one: their requests, time and latencies together."""
+    merged = Figures(tool=runs[0].tool if runs else "python")
+    for figures in runs:
+        merged.requests += figures.requests
+        merged.seconds += figures.seconds
+        merged.latencies_ms.extend(figures.latencies_ms)
+        merged.statuses.update(figures.statuses)
+        merged.errors += figures.errors
+    return merged
+
+
 def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 
