@@ -199,10 +199,29 @@ def _get(path_of: Any) -> Any:
     return lambda n: ("GET", path_of(n), None, {})
 
 
+def _load(port: int, requests: Any, *, seconds: float, connections: int) -> loadgen.Figures:
+    """Load a route for `seconds`: with wrk when it is installed (its client costs the
+    servers less CPU; `LMS_BENCH_CLIENT=python` forces the threaded client), else with
+    `loadgen.run`. No warm-up here: callers warm up once."""
+    if _client() == "wrk":
+        return loadgen.run_wrk(HOST, port, requests, seconds=seconds, connections=connections)
+    return loadgen.run(HOST, port, requests, seconds=seconds, connections=connections, warmup=0)
+
+
+def _client() -> str:
+    if loadgen.have_wrk() and os.environ.get("LMS_BENCH_CLIENT", "wrk") == "wrk":
+        return "wrk"
+    return "python"
+
+
 def _measure(
     port: int, name: str, requests: Any, seconds: float, connections: int
 ) -> dict[str, Any]:
-    figures = loadgen.run(HOST, port, requests, seconds=seconds, connections=connections)
+    if connections > 1:
+        _load(port, requests, seconds=1.0, connections=connections)  # warm-up
+        figures = _load(port, requests, seconds=seconds, connections=connections)
+    else:  # one at a time, for the server time: every latency is kept
+        figures = loadgen.run(HOST, port, requests, seconds=seconds, connections=1)
     result = figures.as_json()
     print(
         f"  {name:34} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
@@ -231,15 +250,13 @@ def _interleaved(
     """
     window = max(1.0, 2 * seconds / ROUNDS)
     for port, _label, request in routes.values():
-        loadgen.run(HOST, port, request, seconds=1.0, connections=connections, warmup=0)
+        _load(port, request, seconds=1.0, connections=connections)
     names = list(routes)
     windows: dict[str, list[loadgen.Figures]] = {name: [] for name in names}
     for round_number in range(ROUNDS):
         for name in names if round_number % 2 == 0 else reversed(names):
             port, _label, request = routes[name]
-            windows[name].append(
-                loadgen.run(HOST, port, request, seconds=window, connections=connections, warmup=0)
-            )
+            windows[name].append(_load(port, request, seconds=window, connections=connections))
     results: dict[str, dict[str, Any]] = {}
     reference = windows["ref_verify"]
     for name in names:
@@ -427,6 +444,7 @@ def run_http(
             "seconds_per_route": seconds,
             "connections": connections,
             "gunicorn": "2 sync workers",
+            "client": "wrk" if _client() == "wrk" else "python threads (bench/loadgen.py)",
         }
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         path = settings.RESULTS / f"http-{database}-{stamp}.json"

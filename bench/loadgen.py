@@ -130,7 +130,8 @@ def run(
 
 
 def merge(runs: list[Figures]) -> Figures:
-    """The figures of several windows as one: their requests, time and latencies together."""
+    """The figures of several windows as one: their requests, time and latencies together
+    (from wrk, which gives percentiles only, the median of the windows' percentiles)."""
     merged = Figures(tool=runs[0].tool if runs else "python")
     for figures in runs:
         merged.requests += figures.requests
@@ -138,6 +139,10 @@ def merge(runs: list[Figures]) -> Figures:
         merged.latencies_ms.extend(figures.latencies_ms)
         merged.statuses.update(figures.statuses)
         merged.errors += figures.errors
+    if runs and not merged.latencies_ms:
+        for attribute in ("_p50", "_p99"):
+            values = [getattr(figures, attribute, 0.0) for figures in runs]
+            setattr(merged, attribute, statistics.median(values))
     return merged
 
 
@@ -155,34 +160,58 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+def _lua(text: str) -> str:
+    """`text` as a Lua string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _wrk_script(requests: Callable[[int], Request], count: int) -> str:
+    """A wrk Lua script sending the first `count` requests of `requests` in turn."""
+    entries = []
+    for n in range(count):
+        method, path, body, headers = requests(n)
+        header_table = ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items())
+        body_text = _lua(body.decode("ascii")) if body else "nil"
+        entries.append(f"{{{_lua(method)}, {_lua(path)}, {{{header_table}}}, {body_text}}}")
+    return (
+        "local requests = {\n" + ",\n".join(entries) + "\n}\n"
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  local r = requests[(n % #requests) + 1]\n"
+        "  return wrk.format(r[1], r[2], r[3], r[4])\n"
+        "end\n"
+    )
+
+
 def run_wrk(
-    url: str,
+    host: str,
+    port: int,
+    requests: Callable[[int], Request],
     *,
     seconds: float,
     connections: int,
-    method: str = "GET",
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    threads: int = 1,
+    distinct: int = 200,
 ) -> Figures:
-    """The same figures, measured by wrk (C, so the client takes less of the CPU)."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency"]
-    for name, value in (headers or {}).items():
-        command += ["-H", f"{name}: {value}"]
-    script: Path | None = None
-    if method != "GET" or body:
-        import tempfile
+    """The same figures, measured by wrk (C: the client takes far less of the CPU than the
+    threads of `run`, which matters on a machine whose cores the servers need). The first
+    `distinct` requests of `requests` are sent in turn; wrk reports percentiles, not each
+    latency."""
+    import tempfile
 
-        escaped = (body or b"").decode("ascii").replace("\\", "\\\\").replace('"', '\\"')
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-            handle.write(f'wrk.method = "{method}"\nwrk.body = "{escaped}"\n')
-        script = Path(handle.name)
-        command += ["-s", str(script)]
-    command.append(url)
-    output = subprocess.run(  # noqa: S603 (wrk with our own arguments)
-        command, capture_output=True, text=True, timeout=seconds + 60
-    ).stdout
-    if script is not None:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(_wrk_script(requests, distinct))
+    script = Path(handle.name)
+    command = [
+        "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+        "-s", str(script), f"http://{host}:{port}",
+    ]  # fmt: skip
+    try:
+        output = subprocess.run(  # noqa: S603 (wrk with our own arguments)
+            command, capture_output=True, text=True, timeout=seconds + 60, check=False
+        ).stdout
+    finally:
         script.unlink(missing_ok=True)
     figures = Figures(tool="wrk")
     total = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", output)
