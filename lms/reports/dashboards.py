@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import orm
 
 from lms.accounts.models import User
 from lms.assessments.models import Submission, SubmissionState
+from lms.caching import BoundedCache
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortDeadline, CohortMember, MemberRole
 from lms.courses import queries as course_queries
@@ -20,6 +22,11 @@ from lms.db import db, utcnow
 from lms.grading.models import Grade, GradeKind
 from lms.grading.queries import graded_cohort_ids
 from lms.reports.charts import Series, bar_chart
+
+#: How long aggregate figures are kept (seconds) unless LMS_REPORTS_CACHE_SECONDS says
+#: otherwise: the KPIs aggregate every submission and certificate, a second's work on a large
+#: database, and a trainer's statistics hundreds of grades. 0 computes them on every request.
+DEFAULT_CACHE_SECONDS = 60
 
 WAITING = (SubmissionState.SUBMITTED, SubmissionState.IN_REVIEW)
 GRADED = (SubmissionState.PASSED, SubmissionState.FAILED)
@@ -352,9 +359,17 @@ def _cells_and_reading(
     return latest, started
 
 
+class Criterion(NamedTuple):
+    """What the dashboard shows of a rubric criterion (no database row: rows are kept)."""
+
+    id: int
+    code: str
+    title: str
+
+
 @dataclass
 class CriterionLevels:
-    criterion: RubricCriterion
+    criterion: Criterion
     counts: list[int]  # graded attempts at level 0..4
 
     @property
@@ -412,7 +427,8 @@ def criterion_levels(user: User) -> list[CriterionLevels]:
     ).all()
     result: dict[int, CriterionLevels] = {}
     for criterion, value, count in rows:
-        cells = result.setdefault(criterion.id, CriterionLevels(criterion, [0] * 5)).counts
+        shown = Criterion(criterion.id, criterion.code, criterion.title)
+        cells = result.setdefault(criterion.id, CriterionLevels(shown, [0] * 5)).counts
         if value is not None and 0 <= int(value) <= 4:
             cells[int(value)] += int(count)
     return list(result.values())
@@ -447,10 +463,41 @@ def agreement(user: User) -> list[tuple[str, int, int]]:
     return [(name, int(total), int(ok or 0)) for name, total, ok in rows]
 
 
+#: Each trainer's statistics over released grades, with when they were computed.
+_statistics: BoundedCache[tuple[dt.datetime, list[CriterionLevels], list[tuple[str, int, int]]]] = (
+    BoundedCache(512)
+)
+
+
+def cache_seconds() -> float:
+    """How long aggregate figures may be shown before they are computed again
+    (LMS_REPORTS_CACHE_SECONDS: 60 by default, 0 in tests unless set)."""
+    default = 0 if current_app.testing else DEFAULT_CACHE_SECONDS
+    return float(current_app.config.get("REPORTS_CACHE_SECONDS", default))
+
+
+def grading_statistics(
+    user: User,
+) -> tuple[dt.datetime, list[CriterionLevels], list[tuple[str, int, int]]]:
+    """The levels given per criterion and the agreement with second markers in this person's
+    cohorts, and when they were computed: kept for `cache_seconds()` per trainer. They sum up
+    hundreds of released grades (unpacking each grade's levels), which one more grade barely
+    moves; the queue and the progress matrix beside them are always read afresh."""
+    max_age = cache_seconds()
+    key = (user.id, id(current_app._get_current_object()))  # type: ignore[attr-defined]
+    if max_age > 0:
+        kept = _statistics.get(key, max_age)
+        if kept is not None:
+            return kept
+    computed = (utcnow(), criterion_levels(user), agreement(user))
+    if max_age > 0:
+        _statistics.put(key, computed)
+    return computed
+
+
 def trainer_dashboard(user: User) -> dict[str, Any]:
-    criteria = sorted(
-        (row for row in criterion_levels(user) if row.total), key=lambda row: row.average or 0
-    )
+    statistics_at, levels, agreed = grading_statistics(user)
+    criteria = sorted((row for row in levels if row.total), key=lambda row: row.average or 0)
     chart = bar_chart(
         "chart-criteria",
         _("Average level per criterion"),
@@ -464,5 +511,6 @@ def trainer_dashboard(user: User) -> dict[str, Any]:
         "matrices": progress_matrices(user),
         "criteria": criteria,
         "criteria_chart": chart,
-        "agreement": agreement(user),
+        "agreement": agreed,
+        "statistics_at": statistics_at,
     }

@@ -18,7 +18,7 @@ from lms.cohorts.models import Cohort
 from lms.courses.models import Course
 from lms.db import db, utcnow
 from lms.permissions import role_required
-from lms.reports import queries
+from lms.reports import dashboards, queries
 from lms.reports.charts import Series, bar_chart
 from lms.reports.csv import to_csv
 
@@ -129,11 +129,6 @@ def kpi_charts(tables: dict[str, queries.Table]) -> dict[str, object]:
     }
 
 
-#: How long the page's figures are kept (seconds): each aggregates every submission and
-#: certificate, a second's work on a large database. 0 computes them on every request.
-DEFAULT_CACHE_SECONDS = 60
-
-
 #: The KPI tables last computed for each filter and language, with when they were.
 figures: BoundedCache[tuple[dt.datetime, dict[str, Any]]] = BoundedCache(64)
 
@@ -143,11 +138,7 @@ def kpi_figures(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
     computed: kept for REPORTS_CACHE_SECONDS (60 by default, 0 in tests unless set) per
     filter and language, so that each aggregate over the whole database runs at most once a
     minute. The page states the moment; `?fresh=1` recomputes."""
-    max_age = float(
-        current_app.config.get(
-            "REPORTS_CACHE_SECONDS", 0 if current_app.testing else DEFAULT_CACHE_SECONDS
-        )
-    )
+    max_age = dashboards.cache_seconds()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     key = (dataclasses.astuple(filters), str(get_locale()), id(app))
     if max_age > 0 and request.args.get("fresh") != "1":

@@ -99,3 +99,27 @@ def test_home_pages_show_the_dashboards(app, data, client):
     assert "waiting over 7 days" in html
     assert "Agreement with second markers" in html
     assert "late" in html
+
+
+def test_a_trainers_statistics_are_kept_a_minute_and_the_matrix_is_always_fresh(
+    app, ctx, monkeypatch
+):
+    from lms.db import db
+
+    monkeypatch.setitem(app.config, "REPORTS_CACHE_SECONDS", 60)
+    dashboards._statistics.clear()
+    calls: list[int] = []
+    real = dashboards.criterion_levels
+    monkeypatch.setattr(
+        dashboards, "criterion_levels", lambda user: calls.append(user.id) or real(user)
+    )
+    first = dashboards.trainer_dashboard(ctx.trainer)
+    second = dashboards.trainer_dashboard(ctx.trainer)
+    assert calls == [ctx.trainer.id]
+    assert second["statistics_at"] == first["statistics_at"]
+    assert second["criteria"] == first["criteria"]
+    db.session.expire_all()  # as a commit does: the kept figures hold no database rows
+    assert [row.criterion.title for row in dashboards.trainer_dashboard(ctx.trainer)["criteria"]]
+    monkeypatch.setitem(app.config, "REPORTS_CACHE_SECONDS", 0)
+    dashboards.trainer_dashboard(ctx.trainer)
+    assert len(calls) == 2
