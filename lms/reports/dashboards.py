@@ -225,7 +225,7 @@ class Trainee(NamedTuple):
 class Matrix:
     cohort: Cohort
     modules: list[Module]
-    #: (trainee, {module id: (state, late)})
+    #: (trainee, {module id: (state, late)} in the order of `modules`)
     rows: list[tuple[Trainee, dict[int, tuple[str, bool]]]]
 
 
@@ -290,9 +290,9 @@ def progress_matrices(user: User, max_cohorts: int = 5) -> list[Matrix]:
         own = [m for m in modules if m.course_id == cohort.course_id]
         rows = []
         for cohort_id, user_id, name in members:
-            trainee = Trainee(user_id, name)
             if cohort_id != cohort.id:
                 continue
+            trainee = Trainee(user_id, name)
             row = {}
             for module in own:
                 cell = cells.get((cohort.id, trainee.id, module.id))
