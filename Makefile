@@ -72,7 +72,12 @@ test: lint
 ## make bench: the performance benchmark (bench/README.md), never part of `make test`: seeds a
 ## large dataset (SQLite, and PostgreSQL when it answers), then measures against bare Flask.
 .PHONY: bench
+## wrk (Debian's package) drives the HTTP benchmark: installed here when missing and possible;
+## without it the benchmark uses its Python client, which takes more of the servers' CPU.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+		>/dev/null; } || echo "wrk is not installed: the HTTP benchmark uses its Python client"
 	$(BIN)/python -m bench all
 
 ## make audit: known vulnerabilities in the installed dependencies (pip-audit; needs PyPI).

@@ -231,48 +231,51 @@ def _measure(
     return result
 
 
-#: Rounds of the interleaved measurement of the public routes against the reference.
-ROUNDS = 6
+#: Rounds of the paired measurement of the public routes against the reference.
+ROUNDS = 8
+#: Seconds per window (wrk counts whole seconds).
+WINDOW = 2.0
 
 
 def _interleaved(
-    routes: dict[str, tuple[int, str, Any]], *, seconds: float, connections: int
+    routes: dict[str, tuple[int, str, Any]], *, connections: int
 ) -> dict[str, dict[str, Any]]:
-    """Measure the reference verify route and our public routes in turns, not one after the
-    other: this machine's speed drifts by half within seconds (other tenants), so a figure
-    measured a minute before another compares nothing. Each of ROUNDS rounds gives every
-    route a window of `seconds`/ROUNDS×2 (the order reversed every other round), and each of
-    our routes is reported with its figures over all windows and the median of its per-round
-    ratios to the reference window of the same round.
+    """Measure each of our public routes in pairs with the reference verify route, not one
+    after the other: this machine's speed drifts by half within seconds (other tenants), so
+    a figure measured a minute before another compares nothing. In each of ROUNDS rounds,
+    each route gets a WINDOW-second window right beside one of the reference's (which goes
+    first in every other round); a route's ratio is the median of its pairs' ratios, its
+    other figures are over all its windows.
 
     Every route is first requested for a second over all its ids (on both servers alike),
     so that what is measured is the steady state, not the first sighting of each id.
     """
-    window = max(1.0, 2 * seconds / ROUNDS)
     for port, _label, request in routes.values():
         _load(port, request, seconds=1.0, connections=connections)
-    names = list(routes)
-    windows: dict[str, list[loadgen.Figures]] = {name: [] for name in names}
+    ours = [name for name in routes if name != "ref_verify"]
+    windows: dict[str, list[loadgen.Figures]] = {name: [] for name in routes}
+    ratios: dict[str, list[float | None]] = {name: [] for name in ours}
     for round_number in range(ROUNDS):
-        for name in names if round_number % 2 == 0 else reversed(names):
-            port, _label, request = routes[name]
-            windows[name].append(_load(port, request, seconds=window, connections=connections))
+        for name in ours:
+            pair = ["ref_verify", name] if round_number % 2 == 0 else [name, "ref_verify"]
+            measured = {}
+            for member in pair:
+                port, _label, request = routes[member]
+                measured[member] = _load(port, request, seconds=WINDOW, connections=connections)
+                windows[member].append(measured[member])
+            reference = measured["ref_verify"].rps
+            ratios[name].append(round(measured[name].rps / reference, 3) if reference else None)
     results: dict[str, dict[str, Any]] = {}
-    reference = windows["ref_verify"]
-    for name in names:
-        merged = loadgen.merge(windows[name])
-        result = merged.as_json()
+    for name in routes:
+        result = loadgen.merge(windows[name]).as_json()
         result["windows_rps"] = [round(figures.rps, 1) for figures in windows[name]]
-        if name != "ref_verify":
-            result["round_ratios"] = [
-                round(ours.rps / ref.rps, 3) if ref.rps else None
-                for ours, ref in zip(windows[name], reference, strict=True)
-            ]
+        if name in ratios:
+            result["round_ratios"] = ratios[name]
         results[name] = result
+        shown = f"pair ratios {ratios[name]}" if name in ratios else f"{len(windows[name])} windows"
         print(
             f"  {routes[name][1]:34} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
-            f"  p99 {result['p99_ms']:6.1f} ms  {result['statuses']}  windows "
-            f"{result['windows_rps']}",
+            f"  p99 {result['p99_ms']:6.1f} ms  {result['statuses']}  {shown}",
             flush=True,
         )
     return results
@@ -318,7 +321,7 @@ def bench_database(
         routes["ref_template"] = _measure(
             REFERENCE_PORT, "GET /template", _get(lambda n: "/template"), seconds, connections
         )
-        routes.update(_interleaved(public, seconds=seconds, connections=connections))
+        routes.update(_interleaved(public, connections=connections))
         cookies = {role: login(APP_PORT, people[role]) for role in ("trainee", "trainer", "admin")}
         pages = {
             "trainee_dashboard": ("trainee", "/"),
@@ -442,6 +445,7 @@ def run_http(
         report["machine"] = machine()
         report["settings"] = {
             "seconds_per_route": seconds,
+            "public_routes": f"{ROUNDS} rounds of {WINDOW:.0f} s windows beside the reference",
             "connections": connections,
             "gunicorn": "2 sync workers",
             "client": "wrk" if _client() == "wrk" else "python threads (bench/loadgen.py)",
