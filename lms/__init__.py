@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import db as database  # not `db`: that name is the lms.db module
 from lms import headers, i18n
 from lms.config import load_config
-from lms.extensions import csrf, limiter, login_manager, migrate
+from lms.extensions import csrf, limiter, login_manager
 
 #: The repository root: templates/, courses/ and migrations/ live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import lms.models  # noqa: F401  (registers every table)
 
     database.db.init_app(app)
-    migrate.init_app(
-        app,
-        database.db,
-        directory=str(PROJECT_ROOT / "migrations"),
-        render_as_batch=True,
-        compare_type=True,
-    )
+    app.extensions["migrate"] = database.LazyMigrations(app, PROJECT_ROOT / "migrations")
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)

@@ -7,7 +7,6 @@ import sys
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
-from flask_migrate.cli import db as db_commands
 
 from lms.config import ConfigError
 from lms.serve import serve
@@ -22,12 +21,26 @@ def _create_app() -> Flask:
         raise NoAppException(str(error)) from None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Commands(FlaskGroup):
+    """The app's commands, with Flask-Migrate's `db` group imported only when it is run
+    (it imports Alembic, which the other commands never need)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "db"})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "db":
+            from flask_migrate.cli import db as database_commands
+
+            return database_commands
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """Training and accreditation for cooperation coaches."""
 
 
-cli.add_command(db_commands)
 cli.add_command(serve)  # needs no application in this process: gunicorn's workers build it
 
 

@@ -78,6 +78,27 @@ def enum_column(enum_cls: type, length: int = 32) -> sa.Enum:
     )
 
 
+class LazyMigrations:
+    """Flask-Migrate's state in `app.extensions["migrate"]`, set up on first use.
+
+    Flask-Migrate imports Alembic, a third of a second that serving pages, `lms run` and
+    `lms demo` never need; the `lms db` commands, backup and restore, and `flask_migrate`'s
+    functions reach it through this and get the real configuration.
+    """
+
+    def __init__(self, app: Any, directory: Any) -> None:
+        self._app = app
+        self._directory = str(directory)
+
+    def __getattr__(self, name: str) -> Any:
+        from flask_migrate import Migrate
+
+        Migrate(
+            self._app, db, directory=self._directory, render_as_batch=True, compare_type=True
+        )  # replaces this object in app.extensions with Flask-Migrate's own
+        return getattr(self._app.extensions["migrate"], name)
+
+
 def refresh_planner_statistics(now: dt.datetime | None = None) -> str:
     """Let the database re-read how many rows each table and index holds (`ANALYZE`).
 
