@@ -56,7 +56,10 @@ def sent_from_this_site() -> bool:
     origin = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
     if not origin or origin == "null":
         return origin is None
-    return origin == request.host_url.rstrip("/")
+    # The host decides, not the scheme: behind a proxy that terminates TLS the app may see
+    # http where the browser says https.
+    ours = {request.host, urlsplit(current_app.config.get("BASE_URL", "")).netloc}
+    return urlsplit(origin).netloc in ours - {""}
 
 
 def _origin_of(url: str | None) -> str | None:

@@ -72,6 +72,7 @@ def test_a_signed_in_choice_is_saved_to_the_profile_and_wins_everywhere(client):
     "headers",
     [
         {"Origin": "https://evil.example"},
+        {"Origin": "https://localhost.evil.example"},
         {"Origin": "null"},
         {"Referer": "https://evil.example/page"},
         {"Sec-Fetch-Site": "cross-site"},
@@ -90,6 +91,8 @@ def test_another_site_cannot_switch_an_anonymous_visitors_language(client, heade
     [
         {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
         {"Referer": "http://localhost/verify/CC-X"},
+        {"Origin": "https://localhost"},  # TLS ended by a proxy the app was not told about
+        {"Origin": "https://lms.example.test"},  # LMS_BASE_URL's host
         {},
     ],
 )
