@@ -110,8 +110,9 @@ def formatting_locale(language: str) -> str:
     return "en_GB" if language == "en" else language
 
 
-def datetime_local(value: Any) -> str:
-    """A date and time in the viewer's time zone and language: "14 Mar 2025, 09:30"."""
+def datetime_local(value: Any, zone: str | None = None) -> str:
+    """A date and time in the viewer's time zone (or `zone`, for someone else: a reminder's
+    reader) and language: "14 Mar 2025, 09:30"."""
     from babel import Locale
     from babel.dates import format_date, format_time
     from flask_babel import get_locale, to_user_timezone
@@ -119,7 +120,10 @@ def datetime_local(value: Any) -> str:
     if value is None:
         return "—"
     locale = formatting_locale(str(get_locale() or DEFAULT_LOCALE))
-    local = to_user_timezone(value)
+    if zone in timezones():
+        local = value.astimezone(zoneinfo.ZoneInfo(zone))
+    else:
+        local = to_user_timezone(value)
     pattern = Locale.parse(locale).datetime_formats["medium"]
     return str(pattern).format(
         format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale)

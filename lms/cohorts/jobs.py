@@ -11,7 +11,7 @@ from lms.accounts.models import User
 from lms.assessments.models import Submission, SubmissionState
 from lms.cohorts.models import CohortDeadline, CohortMember, MemberRole
 from lms.db import db
-from lms.i18n import speaking_to
+from lms.i18n import DEFAULT_TIMEZONE, datetime_local, speaking_to
 from lms.notifications import services as notifications
 
 #: Days before a deadline at which trainees are reminded, largest first.
@@ -56,7 +56,9 @@ def deadline_reminders(now: dt.datetime) -> str:
             if not notifications.claim("deadline_reminder", user_id, subject, f"{days}d"):
                 continue
             module = deadline.module
-            with speaking_to(db.session.get(User, user_id)):
+            reader = db.session.get(User, user_id)
+            zone = reader.timezone if reader is not None and reader.timezone else DEFAULT_TIMEZONE
+            with speaking_to(reader):
                 notifications.notify(
                     user_id,
                     "deadline_reminder",
@@ -65,7 +67,11 @@ def deadline_reminders(now: dt.datetime) -> str:
                         title=module.title,
                         when=_("1 day") if days == 1 else _("%(n)d days", n=days),
                     ),
-                    body=_("Due %(date)s (UTC).", date=deadline.due_at.strftime("%Y-%m-%d %H:%M")),
+                    body=_(
+                        "Due %(date)s (%(zone)s time).",
+                        date=datetime_local(deadline.due_at, zone),
+                        zone=zone,
+                    ),
                     link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
                 )
             sent += 1

@@ -167,3 +167,20 @@ def test_the_statistics_job_gives_the_planner_row_counts_of_our_tables(app_ctx):
         ).all()
         assert len(counts) == 2
         assert all(reltuples >= 0 for _name, reltuples in counts)
+
+
+def test_a_deadline_reminder_gives_the_date_in_the_readers_time_zone_and_language(
+    app, setup, mail_outbox
+):
+    with app.app_context():
+        due = dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC)
+        with time_machine.travel(due - dt.timedelta(days=20), tick=False):
+            set_deadline(setup, due, LatePolicy.REFUSE)
+            reader = db.session.merge(setup.trainee)
+            reader.locale, reader.timezone = "fr", "America/New_York"
+            db.session.commit()
+        mail_outbox.clear()
+        run_at(due - dt.timedelta(days=7), "deadline-reminders")
+    (mail,) = [mail for mail in mail_outbox if mail.to == setup.trainee.email]
+    # 15:00 UTC is 11:00 in New York in May (EDT), written the French way.
+    assert "À rendre le 20 mai 2026, 11:00 (heure America/New_York)." in mail.text
