@@ -38,12 +38,11 @@ translations: $(STAMP)
 	$(MAKE) install
 
 ## make run: install, migrate, load the demo data and serve on http://127.0.0.1:5000
-## (the bytecode is compiled first: each of the three commands then starts without compiling
-## the app's modules again, even where PYTHONDONTWRITEBYTECODE keeps Python from caching them)
+## (`lms demo --migrate` migrates and loads in one start; the bytecode is compiled first, so
+## neither command compiles the app's modules again, even under PYTHONDONTWRITEBYTECODE)
 run: install
 	$(BIN)/python -m compileall -q lms migrations
-	$(BIN)/lms db upgrade
-	$(BIN)/lms demo
+	$(BIN)/lms demo --migrate
 	$(BIN)/lms run --host 127.0.0.1 --port 5000
 
 ## make serve: serve without touching the data

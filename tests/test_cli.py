@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role, User
@@ -54,3 +55,23 @@ def test_demo_is_idempotent_and_prints_logins(runner, db_session):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == count
     for email in ["admin@demo.example", "trainer@demo.example", "trainee@demo.example"]:
         assert email in second.output
+
+
+@pytest.mark.database_independent
+def test_demo_with_migrate_prepares_an_empty_database_in_one_command(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LMS_INSTANCE_PATH": str(tmp_path),
+        "LMS_DOTENV": str(tmp_path / "none.env"),
+        "LMS_RUN_SCHEDULER": "0",
+    }
+    lms = str(Path(sys.executable).parent / "lms")
+    out = subprocess.run([lms, "demo", "--migrate"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Demo data ready" in out.stdout
+    current = subprocess.run([lms, "db", "current"], env=env, capture_output=True, text=True)
+    assert "(head)" in current.stdout + current.stderr
