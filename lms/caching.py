@@ -42,6 +42,26 @@ class BoundedCache(Generic[V]):
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
+    def get_or_compute(
+        self,
+        key: Hashable,
+        compute: Callable[[], V],
+        max_age: float | None = None,
+        *,
+        refresh: bool = False,
+    ) -> V:
+        """The kept value for `key` if younger than `max_age`, else `compute()`'s, kept.
+        `max_age` 0 keeps nothing; `refresh` computes anew and keeps that."""
+        if max_age == 0:
+            return compute()
+        if not refresh:
+            kept = self.get(key, max_age)
+            if kept is not None:
+                return kept
+        value = compute()
+        self.put(key, value)
+        return value
+
     def __contains__(self, key: Hashable) -> bool:
         return self.get(key) is not None
 

@@ -28,3 +28,21 @@ def test_an_entry_older_than_max_age_is_not_given_out():
     assert cache.get("k") == "v"  # without a limit, age does not matter
     cache.clear()
     assert cache.get("k") is None
+
+
+def test_get_or_compute_keeps_a_value_for_its_age_and_recomputes_when_asked():
+    now = [0.0]
+    cache: BoundedCache[int] = BoundedCache(4, clock=lambda: now[0])
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get_or_compute("k", compute, 60) == 1
+    assert cache.get_or_compute("k", compute, 60) == 1
+    assert cache.get_or_compute("k", compute, 60, refresh=True) == 2
+    now[0] += 60
+    assert cache.get_or_compute("k", compute, 60) == 3
+    assert cache.get_or_compute("other", compute, 0) == 4  # 0: nothing is kept
+    assert cache.get("other") is None

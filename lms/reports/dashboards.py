@@ -483,16 +483,11 @@ def grading_statistics(
     cohorts, and when they were computed: kept for `cache_seconds()` per trainer. They sum up
     hundreds of released grades (unpacking each grade's levels), which one more grade barely
     moves; the queue and the progress matrix beside them are always read afresh."""
-    max_age = cache_seconds()
-    key = (user.id, id(current_app._get_current_object()))  # type: ignore[attr-defined]
-    if max_age > 0:
-        kept = _statistics.get(key, max_age)
-        if kept is not None:
-            return kept
-    computed = (utcnow(), criterion_levels(user), agreement(user))
-    if max_age > 0:
-        _statistics.put(key, computed)
-    return computed
+    return _statistics.get_or_compute(
+        (user.id, id(current_app._get_current_object())),  # type: ignore[attr-defined]
+        lambda: (utcnow(), criterion_levels(user), agreement(user)),
+        cache_seconds(),
+    )
 
 
 def trainer_dashboard(user: User) -> dict[str, Any]:

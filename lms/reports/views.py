@@ -138,19 +138,23 @@ def kpi_figures(filters: queries.Filters) -> tuple[dt.datetime, dict[str, Any]]:
     computed: kept for REPORTS_CACHE_SECONDS (60 by default, 0 in tests unless set) per
     filter and language, so that each aggregate over the whole database runs at most once a
     minute. The page states the moment; `?fresh=1` recomputes."""
-    max_age = dashboards.cache_seconds()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    key = (dataclasses.astuple(filters), str(get_locale()), id(app))
-    if max_age > 0 and request.args.get("fresh") != "1":
-        kept = figures.get(key, max_age)
-        if kept is not None:
-            return kept
-    computed_at = utcnow()
-    tables = queries.all_tables(filters)
-    computed = {"tables": tables, "charts": kpi_charts(tables), "choices": _choices()}
-    if max_age > 0:
-        figures.put(key, (computed_at, computed))
-    return computed_at, computed
+
+    def compute() -> tuple[dt.datetime, dict[str, Any]]:
+        computed_at = utcnow()
+        tables = queries.all_tables(filters)
+        return computed_at, {
+            "tables": tables,
+            "charts": kpi_charts(tables),
+            "choices": _choices(),
+        }
+
+    return figures.get_or_compute(
+        (dataclasses.astuple(filters), str(get_locale()), id(app)),
+        compute,
+        dashboards.cache_seconds(),
+        refresh=request.args.get("fresh") == "1",
+    )
 
 
 @bp.route("/")

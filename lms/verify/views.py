@@ -97,13 +97,12 @@ def _result_page(result: VerificationResult, certificate: Certificate | None):  
     # The whole page, for anonymous visitors: the layout around the content is the same for
     # all of them (it holds no CSRF token: see i18n.switch_language), but for a CSP nonce,
     # should a script ever need one, rendered as a marker and put in for each request.
-    page_key = ("page", key, request.path)
-    page = bodies.get(page_key)
-    if page is None:
-        page = Markup(  # noqa: S704 (autoescaped templates)
+    page = bodies.get_or_compute(
+        ("page", key, request.path),
+        lambda: Markup(  # noqa: S704 (autoescaped templates)
             render_template("verify/result.html", body=body, csp_nonce=lambda: _NONCE_MARK)
-        )
-        bodies.put(page_key, page)
+        ),
+    )
     html = str(page)
     if _NONCE_MARK in html:
         html = html.replace(_NONCE_MARK, csp_nonce())
@@ -138,13 +137,12 @@ def result_body(*, key: Hashable | None, **context: Any) -> Markup:
     the key, with the record's shown fields, the renewal, the issuer, the language, the time
     zone and the path prefix of the links. A revoked certificate gets a new key at once.
     """
-    body = None if key is None else bodies.get(key)
-    if body is None:
+
+    def render() -> Markup:
         template = current_app.jinja_env.get_template("verify/_result_body.html")
-        body = Markup(template.render(status_enum=CertificateStatus, **context))  # noqa: S704 (autoescaped template)
-        if key is not None:
-            bodies.put(key, body)
-    return body
+        return Markup(template.render(status_enum=CertificateStatus, **context))  # noqa: S704 (autoescaped template)
+
+    return render() if key is None else bodies.get_or_compute(key, render)
 
 
 def _body_key(
