@@ -56,6 +56,22 @@ def fresh_postgres_schema(schema: str) -> Iterator[str]:
         engine.dispose()
 
 
+@contextmanager
+def app_on_fresh_postgres_schema(schema: str, instance: Path, **config: object) -> Iterator[Flask]:
+    """An app of its own on an empty schema with every table made (`config` on top of the
+    test configuration); its connections closed and the schema dropped after."""
+    with fresh_postgres_schema(schema) as url:
+        application = create_app({**base_test_config(instance, url), **config})
+        try:
+            with application.app_context():
+                db.create_all()
+            yield application
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
 PASSWORD = "correct horse battery staple"
 TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 

@@ -12,14 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from lms import create_app
 from lms.accounts.models import User
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.courses.models import ContentVersion, Course
 from lms.db import db
 from tests.certificates.conftest import course, import_courses, results_for
-from tests.conftest import WORKER, base_test_config, fresh_postgres_schema
+from tests.conftest import WORKER, app_on_fresh_postgres_schema
 from tests.factories import trainee
 
 SCHEMA = f"certificate_race_{WORKER}"
@@ -28,18 +27,11 @@ THREADS = 50
 
 @pytest.fixture
 def race_app(tmp_path):  # type: ignore[no-untyped-def]
-    with fresh_postgres_schema(SCHEMA) as url:
-        config = base_test_config(tmp_path, url)
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS, "max_overflow": 5}
-        application = create_app(config)
-        try:
-            with application.app_context():
-                db.create_all()
-            yield application
-        finally:
-            with application.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    pool = {"pool_size": THREADS, "max_overflow": 5}
+    with app_on_fresh_postgres_schema(
+        SCHEMA, tmp_path, SQLALCHEMY_ENGINE_OPTIONS=pool
+    ) as application:
+        yield application
 
 
 @pytest.mark.postgres

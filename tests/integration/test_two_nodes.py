@@ -25,16 +25,14 @@ import pytest
 import requests
 from flask import Flask
 
-from lms import create_app
 from lms.accounts.models import Role
 from lms.db import db, utcnow
 from lms.notifications.models import OutboxMessage
 from tests.certificates.conftest import import_courses, issue
 from tests.conftest import (
     PASSWORD,
-    base_test_config,
+    app_on_fresh_postgres_schema,
     csrf_token_from,
-    fresh_postgres_schema,
     postgres_url_for,
 )
 from tests.factories import UserFactory
@@ -77,16 +75,8 @@ class Seeded:
 @pytest.fixture
 def schema_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on the schema both nodes use (tables made, nothing in them); dropped after."""
-    with fresh_postgres_schema(SCHEMA) as url:
-        application = create_app(base_test_config(tmp_path / "seed", url))
-        try:
-            with application.app_context():
-                db.create_all()
-            yield application
-        finally:
-            with application.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with app_on_fresh_postgres_schema(SCHEMA, tmp_path / "seed") as application:
+        yield application
 
 
 def seed(application: Flask) -> Seeded:
