@@ -122,6 +122,16 @@ def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
     return jar
 
 
+def csrf_token(page: str) -> str:
+    """The CSRF token of the form on `page`."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    if match is None:
+        raise RuntimeError("no CSRF token in the page")
+    return match.group(1)
+
+
 def login(port: int, email: str, password: str = settings.PASSWORD) -> str:
     """The Cookie header of a logged-in session."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -129,13 +139,8 @@ def login(port: int, email: str, password: str = settings.PASSWORD) -> str:
     response = connection.getresponse()
     page = response.read().decode()
     jar = _cookies(response)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    if match is None:
-        raise RuntimeError("no CSRF token on the login page")
     body = urllib.parse.urlencode(
-        {"email": email, "password": password, "csrf_token": match.group(1)}
+        {"email": email, "password": password, "csrf_token": csrf_token(page)}
     ).encode()
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     connection.request(

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench import settings
-from bench.http_bench import HOST, _sqlalchemy_url, gunicorn
+from bench.http_bench import HOST, _cookies, _sqlalchemy_url, csrf_token, gunicorn
 
 PORT = 5103
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -60,9 +60,7 @@ class Client:
             connection.close()
         self.latencies.append((time.perf_counter() - started) * 1000)
         self.statuses[response.status] += 1
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _eq, rest = header.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        self.cookies.update(_cookies(response))
         return response.status, text, dict(response.headers)
 
     def login(self, email: str) -> None:
@@ -70,19 +68,10 @@ class Client:
         status, _text, _headers = self.request(
             "POST",
             "/auth/login",
-            {"email": email, "password": settings.PASSWORD, "csrf_token": _csrf(page)},
+            {"email": email, "password": settings.PASSWORD, "csrf_token": csrf_token(page)},
         )
         if status not in (302, 303):
             raise RuntimeError(f"login as {email} answered {status}")
-
-
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    if match is None:
-        raise RuntimeError("no CSRF token in the page")
-    return match.group(1)
 
 
 def _plan(url: str, trainers: int) -> dict[str, Any]:
@@ -196,7 +185,9 @@ def run_load(*, seconds: float = 40.0, workers: int = 4, trainers: int = 6) -> i
                 return
             path = f"/grading/submissions/{submission_id}"
             _status, page, _h = client.request("GET", path)
-            status, page, _h = client.request("POST", f"{path}/claim", {"csrf_token": _csrf(page)})
+            status, page, _h = client.request(
+                "POST", f"{path}/claim", {"csrf_token": csrf_token(page)}
+            )
             status, page, _h = client.request("GET", path)
             codes = sorted(set(re.findall(r'name="level__([^"]+)"', page)))
             for _round in range(2):  # save, then change and save again
@@ -205,7 +196,7 @@ def run_load(*, seconds: float = 40.0, workers: int = 4, trainers: int = 6) -> i
                 levels = {code: random.randrange(5) for code in codes}
                 version = re.search(r'name="version"[^>]*value="(\d*)"', page)
                 form = {
-                    "csrf_token": _csrf(page),
+                    "csrf_token": csrf_token(page),
                     "overall_feedback": "Load test draft.",
                     "version": version.group(1) if version else "",
                     "action": "draft",

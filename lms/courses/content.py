@@ -754,13 +754,18 @@ def _digest(course_folder: Path, profile_path: Path) -> str:
     return sha.hexdigest()
 
 
+def _course_folders(root: Path) -> list[Path]:
+    """The folders under `root` that hold a course (a course.yaml), in name order."""
+    return [p for p in sorted(root.iterdir()) if p.is_dir() and (p / "course.yaml").exists()]
+
+
 def folder_digests(root: Path) -> dict[str, str] | None:
     """Each course folder's digest (as `load_content` computes it), without parsing lessons:
     enough to tell that nothing changed since the last import. None where a folder cannot be
     read this simply (a broken course.yaml, a profile file named otherwise than its slug),
     so that the full reading reports it."""
     digests: dict[str, str] = {}
-    folders = [p for p in sorted(root.iterdir()) if p.is_dir() and (p / "course.yaml").exists()]
+    folders = _course_folders(root)
     for folder in folders:
         try:
             data = yaml.safe_load((folder / "course.yaml").read_text("utf-8"))
@@ -789,7 +794,7 @@ def load_content(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
                 reader.problem(path, None, f"duplicate profile slug '{profile.slug}'")
             profiles[profile.slug] = profile
     courses: list[CourseSpec] = []
-    folders = [p for p in sorted(root.iterdir()) if p.is_dir() and (p / "course.yaml").exists()]
+    folders = _course_folders(root)
     for folder in folders:
         course = _read_course(reader, folder, profiles)
         if course is not None:
