@@ -189,10 +189,13 @@ def _register_database_hooks(app: Flask) -> None:
 
     @app.after_request
     def _commit(response):  # type: ignore[no-untyped-def]
+        session = database.db.session()
+        if not database.has_work(session):
+            return response  # nothing read or written in the session (the public lookups)
         if response.status_code < 400:
-            database.db.session.commit()
+            session.commit()
         else:
-            database.db.session.rollback()
+            session.rollback()
         return response
 
     with app.app_context():

@@ -117,6 +117,41 @@ def refresh_planner_statistics(now: dt.datetime | None = None) -> str:
     return f"statistics of {len(tables)} tables refreshed in {elapsed:.1f} s"
 
 
+#: Execution option marking a connection that runs single statements, each its own transaction.
+_STANDALONE = "lms_standalone_statement"
+
+
+def has_work(session: orm.Session) -> bool:
+    """Whether the session has begun a transaction or holds changes not yet flushed."""
+    return bool(session.in_transaction() or session.new or session.dirty or session.deleted)
+
+
+def read_first(statement: sa.Executable, params: dict[str, Any]) -> sa.Row[Any] | None:
+    """The first row of a read, outside the request's transaction when it has none yet.
+
+    The public lookups (verify page, certificate API) are one SELECT. Run in the session, it
+    costs three round trips on PostgreSQL (BEGIN, the SELECT, COMMIT); run on its own in
+    autocommit mode, it costs one, and a single statement sees one consistent snapshot all
+    the same. Once the session has begun a transaction or holds unsaved changes, the read
+    goes through it, so that a request always sees what it wrote itself.
+    """
+    session = db.session()
+    engine = session.get_bind()
+    if has_work(session) or not isinstance(engine, sa.Engine):
+        # (A session bound to one connection, inside a transaction of its caller's, reads
+        # through it: it may see rows that other connections cannot yet.)
+        return session.execute(statement, params).first()
+    # pysqlite runs a statement outside BEGIN on its own already; psycopg needs autocommit
+    # (a client-side switch, reset when the connection goes back to the pool).
+    options: dict[str, Any] = (
+        {"isolation_level": "AUTOCOMMIT"}
+        if engine.dialect.name == "postgresql"
+        else {_STANDALONE: True}
+    )
+    with engine.connect().execution_options(**options) as connection:
+        return connection.execute(statement, params).first()
+
+
 def configure_sqlite(engine: sa.Engine) -> None:
     """Make SQLite behave: enforce foreign keys, and let SQLAlchemy own transactions so that
     SAVEPOINTs work (pysqlite's own transaction handling breaks them)."""
@@ -134,4 +169,5 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(_STANDALONE):
+            connection.exec_driver_sql("BEGIN")

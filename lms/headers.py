@@ -21,18 +21,31 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
+#: Set on every response that has not set its own.
+DEFAULTS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+PRODUCTION_DEFAULTS = (
+    *DEFAULTS,
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+)
+
+
 def add_security_headers(response: Response, *, production: bool) -> Response:
     headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
     # Downloads set a stricter, sandboxing policy of their own; keep it.
-    headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if production:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    headers.pop("Server", None)
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
+    for name, value in PRODUCTION_DEFAULTS if production else DEFAULTS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "server" in present:
+        del headers["Server"]
     return response
 
 

@@ -19,7 +19,7 @@ from lms.certificates.models import (
     SigningKey,
 )
 from lms.courses.models import Course, JobProfile
-from lms.db import db
+from lms.db import db, read_first
 
 
 def _shown_with() -> tuple[Any, ...]:
@@ -59,7 +59,7 @@ def public_record(public_id: str | None) -> SimpleNamespace | None:
     canonical = normalise_public_id(public_id)
     if canonical is None:
         return None
-    row = db.session.execute(_record_query(), {"public_id": canonical}).first()
+    row = read_first(_record_query(), {"public_id": canonical})
     if row is None:
         return None
     record = SimpleNamespace(**{name: getattr(row, name) for name in _RECORD_COLUMNS})

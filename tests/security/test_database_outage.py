@@ -94,9 +94,20 @@ def test_a_clean_503_while_the_database_is_away_then_recovery_without_restart(
     assert api.mimetype == "application/problem+json"
     assert api.get_json()["status"] == 503
     assert _draft(client, person).status_code == 503
+    # An employer's lookups read outside the session's transaction: the same clean answers.
+    employer = proxied_app.test_client()
+    unknown = new_public_id()
+    page = employer.get(f"/verify/{unknown}")
+    assert page.status_code == 503
+    assert UNAVAILABLE in page.get_data(as_text=True)
+    lookup = employer.get(f"/api/v1/certificates/{unknown}")
+    assert lookup.status_code == 503
+    assert lookup.mimetype == "application/problem+json"
 
     proxy.restore()
     assert client.get("/").status_code == 200  # same process, same pool: it pinged and reconnected
+    assert employer.get(f"/verify/{unknown}").status_code == 404
+    assert employer.get(f"/api/v1/certificates/{unknown}").status_code == 404
     assert _rows(committed, Submission, user_id=person.user_id) == 0
     assert _draft(client, person).status_code == 302
     assert _rows(committed, Submission, user_id=person.user_id) == 1
