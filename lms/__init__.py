@@ -15,6 +15,7 @@ from lms import db as database  # not `db`: that name is the lms.db module
 from lms import headers, i18n
 from lms.config import load_config
 from lms.extensions import csrf, limiter, login_manager
+from lms.sessions import CookieSessionInterface
 
 #: The repository root: templates/, courses/ and migrations/ live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     _configure_logging(app)
+    app.session_interface = CookieSessionInterface()
 
     import lms.models  # noqa: F401  (registers every table)
 

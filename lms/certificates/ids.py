@@ -14,6 +14,7 @@ look-alikes `O` as 0 and `I`, `L` as 1, as Crockford's decoding does.
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -61,8 +62,12 @@ def new_public_id() -> str:
     return format_id(body + check_character(body))
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_public_id(text: str | None) -> str | None:
-    """The canonical form of a typed or pasted id, or None if it cannot be one of ours."""
+    """The canonical form of a typed or pasted id, or None if it cannot be one of ours.
+
+    Kept for the ids seen last: a lookup normalises the same id up to three times (the
+    route, the record query, the credential's `jti`)."""
     if not text or len(text) > MAX_INPUT:
         return None
     chars = "".join(text.split()).replace("-", "").upper().translate(_ALIASES)

@@ -229,7 +229,12 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> Ed25519PublicKey:
         raise ValueError("not an Ed25519 public key (OKP, crv Ed25519)")
     if "d" in jwk:
         raise ValueError("a private key was given where a public key belongs")
-    x = jwk["x"]
+    return _ed25519_public_key(jwk["x"])
+
+
+@functools.lru_cache(maxsize=64)
+def _ed25519_public_key(x: str) -> Ed25519PublicKey:
+    """Built once per key and process: every online verification needs the same few."""
     raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key has 32 bytes")

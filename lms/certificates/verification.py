@@ -84,8 +84,14 @@ def _b64json(part: str) -> Any:
         raise _Failed("a part of the token is not base64url-encoded JSON") from error
 
 
-def _parse(token: object) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """The token, header and payload of a well-formed credential; _Failed otherwise."""
+#: Well-formed credentials' (header, payload) by their SHA-256: decoding a 6 KB credential
+#: and reading its JSON is most of what checking a known one costs. Shared: never change them.
+parsed_cache: BoundedCache[tuple[dict[str, Any], dict[str, Any]]] = BoundedCache(256)
+
+
+def _parse(token: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """The token, its SHA-256, header and payload of a well-formed credential; _Failed
+    otherwise."""
     if not isinstance(token, str):
         raise _Failed("the credential must be text (a compact JWS)")
     token = token.strip()
@@ -93,6 +99,12 @@ def _parse(token: object) -> tuple[str, dict[str, Any], dict[str, Any]]:
         raise _Failed(f"the credential is longer than {MAX_TOKEN_LENGTH // 1024} KB")
     if not _COMPACT_JWS.match(token):
         raise _Failed("not a compact JWS (three base64url parts separated by dots)")
+    digest = credentials.sha256(token)
+    header, payload = parsed_cache.get_or_compute(digest, lambda: _read_parts(token))
+    return token, digest, header, payload
+
+
+def _read_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header_part, payload_part, _signature = token.split(".")
     header, payload = _b64json(header_part), _b64json(payload_part)
     if not isinstance(header, dict) or not isinstance(payload, dict):
@@ -113,7 +125,7 @@ def _parse(token: object) -> tuple[str, dict[str, Any], dict[str, Any]]:
     types = payload.get("type")
     if not isinstance(types, list) or "OpenBadgeCredential" not in types:
         raise _Failed("the payload is not an OpenBadgeCredential")
-    return token, header, payload
+    return header, payload
 
 
 def _key_from_jwks(kid: str, jwks: object) -> Ed25519PublicKey:
@@ -166,7 +178,12 @@ def _key_from_database(
 
 
 def _check_signature(
-    token: str, header: dict[str, Any], payload: dict[str, Any], jwks: object, known: Any = None
+    token: str,
+    digest: str,
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    jwks: object,
+    known: Any = None,
 ) -> str:
     alg = header.get("alg")
     if alg != "EdDSA":
@@ -187,7 +204,7 @@ def _check_signature(
     else:
         public, note = _key_from_jwks(kid, jwks), f"signed with the key {kid} of the key set"
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    cache_key = (credentials.sha256(token), raw)
+    cache_key = (digest, raw)
     if cache_key in signature_cache:
         return note
     # RFC 7515 §5.2 by hand on the parts _parse already checked (alphabet, JSON, algorithm
@@ -263,10 +280,10 @@ def _check_status(certificate: Certificate | None) -> str:
     raise _Failed("not issued (waiting for approval)")
 
 
-def _check_record(certificate: Certificate | None, token: str) -> str:
+def _check_record(certificate: Certificate | None, digest: str) -> str:
     if certificate is None or certificate.credential_sha256 is None:
         raise _Failed("the issuer has no record of this credential")
-    if certificate.credential_sha256 != credentials.sha256(token):
+    if certificate.credential_sha256 != digest:
         raise _Failed(
             f"does not match the issuer's record of {certificate.public_id}: it was re-issued; "
             "use the current credential from the verify page"
@@ -302,7 +319,7 @@ def verify_token(
             results.setdefault(name, Check(name, None, detail))
 
     try:
-        text, header, payload = _parse(token)
+        text, digest, header, payload = _parse(token)
         results["format"] = Check("format", True, "a well-formed OpenBadgeCredential (VC-JWT)")
     except _Failed as failure:
         results["format"] = Check("format", False, failure.detail)
@@ -318,7 +335,7 @@ def verify_token(
         record = queries.public_record(canonical) if canonical else None
         looked_up = True
     known_key = getattr(record, "signing_key", None) if record is not None else None
-    if not run("signature", _check_signature, text, header, payload, jwks, known_key):
+    if not run("signature", _check_signature, text, digest, header, payload, jwks, known_key):
         skip_rest("not checked: without a valid signature nothing in it can be trusted")
         return _finish(results, None, None, None)
     run("issuer", _check_issuer, payload)
@@ -341,7 +358,7 @@ def verify_token(
             run("status", _check_status, certificate)
         else:
             results["status"] = Check("status", None, "not checked")
-        run("record", _check_record, certificate, text)
+        run("record", _check_record, certificate, digest)
     return _finish(results, public_id, payload, certificate)
 
 

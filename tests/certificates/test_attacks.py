@@ -327,3 +327,29 @@ def test_a_token_signed_by_our_key_but_unknown_to_our_records_fails_record(certi
     payload["credentialSubject"]["name"] = "Someone Else"
     result = verify_token(sign_as_issuer(payload))
     _assert_fails(result, "record", "does not match the issuer's record")
+
+
+def test_a_credential_is_read_once_by_its_hash_and_a_changed_one_afresh(certificate, monkeypatch):
+    from lms.certificates import verification
+
+    reads: list[str] = []
+    real_read = verification._read_parts
+
+    def counted(token: str):  # type: ignore[no-untyped-def]
+        reads.append(token)
+        return real_read(token)
+
+    monkeypatch.setattr(verification, "_read_parts", counted)
+    verification.parsed_cache.clear()
+    token = certificate.credential
+    assert verify_token(token).valid
+    assert verify_token(token).valid
+    assert len(reads) == 1
+
+    header, payload, signature = parts(token)
+    payload["credentialSubject"]["name"] = "Someone Else"
+    doctored = f"{b64json(header)}.{b64json(payload)}.{signature}"
+    result = verify_token(doctored)
+    assert len(reads) == 2
+    assert result.check("signature").passed is False
+    assert verify_token(token).payload["credentialSubject"]["name"] == certificate.user.name
