@@ -24,11 +24,17 @@ def verify_rate_limit() -> str:
     return str(current_app.config["VERIFY_RATE_LIMIT"])
 
 
+def email_rate_limit() -> str:
+    """The configured budget for requests that send a link by e-mail (LMS_EMAIL_LIMIT)."""
+    return str(current_app.config["EMAIL_LIMIT"])
+
+
 __all__ = [
     "CERTIFICATE_LOOKUP_SCOPE",
     "babel",
     "csrf",
     "db",
+    "email_rate_limit",
     "limiter",
     "login_manager",
     "verify_rate_limit",

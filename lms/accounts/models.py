@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose name, not a password)
+    EMAIL_CHANGE = "email_change"
 
 
 class Organisation(TimestampMixin, db.Model):
@@ -158,7 +159,8 @@ class UserSession(TimestampMixin, db.Model):
 
 
 class AccountToken(TimestampMixin, db.Model):
-    """A single-use, expiring link sent by e-mail: an invitation or a password reset."""
+    """A single-use, expiring link sent by e-mail: an invitation, a password reset, or the
+    confirmation of a new e-mail address (sent to that address)."""
 
     __tablename__ = "account_tokens"
 
@@ -171,6 +173,8 @@ class AccountToken(TimestampMixin, db.Model):
     token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
     expires_at: orm.Mapped[dt.datetime]
     used_at: orm.Mapped[dt.datetime | None]
+    #: The address an e-mail change link confirms (None for the other purposes).
+    new_email: orm.Mapped[str | None] = orm.mapped_column(sa.String(254))
 
     user: orm.Mapped[User] = orm.relationship()
 

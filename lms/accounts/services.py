@@ -159,12 +159,18 @@ def revoke_sessions(user: User, *, keep: UserSession | None = None) -> None:
 # --- Links sent by e-mail -------------------------------------------------------------------
 
 
-def issue_token(user: User, purpose: TokenPurpose, ttl: dt.timedelta) -> str:
+def issue_token(
+    user: User, purpose: TokenPurpose, ttl: dt.timedelta, *, new_email: str | None = None
+) -> str:
     """Create a single-use link token; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
-            user=user, purpose=purpose, token_hash=sha256(token), expires_at=utcnow() + ttl
+            user=user,
+            purpose=purpose,
+            token_hash=sha256(token),
+            expires_at=utcnow() + ttl,
+            new_email=new_email,
         )
     )
     return token
@@ -180,20 +186,24 @@ def find_valid_token(token: str, purpose: TokenPurpose) -> AccountToken | None:
     return row
 
 
-def redeem_token(row: AccountToken, password: str) -> User:
-    """Use a link token to set the password; every other link of that kind dies with it."""
-    user = row.user
-    check_password(user, password)
-    now = utcnow()
+def _use_up_links(user: User, purpose: TokenPurpose) -> None:
+    """Mark every unused link of this kind of the user as used: one works, once."""
     db.session.execute(
         sa.update(AccountToken)
         .where(
             AccountToken.user_id == user.id,
-            AccountToken.purpose == row.purpose,
+            AccountToken.purpose == purpose,
             AccountToken.used_at.is_(None),
         )
-        .values(used_at=now)
+        .values(used_at=utcnow())
     )
+
+
+def redeem_token(row: AccountToken, password: str) -> User:
+    """Use a link token to set the password; every other link of that kind dies with it."""
+    user = row.user
+    check_password(user, password)
+    _use_up_links(user, row.purpose)
     user.password_hash = hash_password(password)
     revoke_sessions(user)
     audit.record(f"user.{row.purpose.value}_used", "users", user.id, actor=user)
@@ -326,14 +336,64 @@ def save_organisation(
     return organisation
 
 
-def change_email(user: User, new_email: str) -> str:
-    """Give the account a new login e-mail; tell the old address. Returns the old one."""
+#: How long the link that confirms a new e-mail address works.
+EMAIL_CHANGE_LINK_HOURS = 24
+
+
+def request_email_change(user: User, new_email: str) -> str:
+    """Send a link to the new address; the account moves to it only when the link is opened.
+
+    So nobody moves an account to an address they do not read (a typing mistake would lock
+    its owner out) or claims someone else's. An earlier link stops working. Returns the
+    normalised new address.
+    """
+    email = _available_email(user, new_email)
+    _use_up_links(user, TokenPurpose.EMAIL_CHANGE)
+    token = issue_token(
+        user,
+        TokenPurpose.EMAIL_CHANGE,
+        dt.timedelta(hours=EMAIL_CHANGE_LINK_HOURS),
+        new_email=email,
+    )
+    with speaking_to(user):
+        queue_mail(
+            email,
+            _("Confirm your new e-mail address"),
+            "email_change_confirm",
+            user=user,
+            new_email=email,
+            confirm_url=absolute_url("accounts.confirm_email", token=token),
+            hours=EMAIL_CHANGE_LINK_HOURS,
+        )
+    audit.record(
+        "user.email_change_requested", "users", user.id, actor=user, before=user.email, after=email
+    )
+    return email
+
+
+def confirm_email_change(row: AccountToken) -> User:
+    """Open a confirmation link: the account's login address becomes the one it was sent to."""
+    if row.purpose != TokenPurpose.EMAIL_CHANGE or row.new_email is None:
+        raise AccountError(_("This link does not confirm an e-mail address."))
+    user = row.user
+    _use_up_links(user, TokenPurpose.EMAIL_CHANGE)
+    change_email(user, row.new_email)
+    return user
+
+
+def _available_email(user: User, new_email: str) -> str:
     email = normalise_email(new_email)
-    old = user.email
-    if email == old:
+    if email == user.email:
         raise AccountError(_("That is already your e-mail address."), "email")
     if find_user_by_email(email) is not None:
         raise AccountError(_("Another account uses this e-mail address."), "email")
+    return email
+
+
+def change_email(user: User, new_email: str) -> str:
+    """Give the account a new login e-mail; tell the old address. Returns the old one."""
+    email = _available_email(user, new_email)
+    old = user.email
     user.email = email
     db.session.flush()
     with speaking_to(user):

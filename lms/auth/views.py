@@ -32,7 +32,7 @@ from lms.auth.forms import (
 )
 from lms.auth.two_factor_views import bp as two_factor_bp
 from lms.db import db
-from lms.extensions import limiter
+from lms.extensions import email_rate_limit, limiter
 from lms.permissions import mark_fresh
 from lms.rendering import render_form
 from lms.urls import safe_next
@@ -80,10 +80,6 @@ def _login_limit() -> str:
 
 def _address_limit() -> str:
     return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
-
-
-def _email_limit() -> str:
-    return str(current_app.config["EMAIL_LIMIT"])
 
 
 def sign_in(user: User) -> None:
@@ -144,7 +140,7 @@ def reauthenticate():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(_email_limit, methods=["POST"])
+@limiter.limit(email_rate_limit, methods=["POST"])
 def forgot_password():  # type: ignore[no-untyped-def]
     form = ForgotPasswordForm()
     if form.validate_on_submit():

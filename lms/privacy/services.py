@@ -346,18 +346,25 @@ def _delete(statement: sa.Delete) -> int:
 
 
 def personal_strings(user: User) -> set[str]:
-    """The person's name and address, and former ones the audit trail recorded."""
+    """The person's name and address, and former or requested ones the audit trail recorded."""
     found = {user.name.strip(), user.email}
     events = db.session.scalars(
         sa.select(AuditEvent).where(
             AuditEvent.subject_type == "users",
             AuditEvent.subject_id == str(user.id),
-            AuditEvent.action.in_(("user.created", "user.updated", "user.email_changed")),
+            AuditEvent.action.in_(
+                (
+                    "user.created",
+                    "user.updated",
+                    "user.email_changed",
+                    "user.email_change_requested",
+                )
+            ),
         )
     )
     for event in events:
         data = event.data or {}
-        if event.action == "user.email_changed":
+        if event.action in {"user.email_changed", "user.email_change_requested"}:
             found.update(str(data.get(key) or "") for key in ("before", "after"))
         elif event.action == "user.created":
             found.add(str(data.get("email") or ""))

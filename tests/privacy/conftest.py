@@ -32,6 +32,8 @@ from tests.grading.conftest import COACH, PDF, add_cohort, member
 NAME = "Zebulon Quartermaine"
 OLD_EMAIL = "zeb.q.old@example.org"
 EMAIL = "zebulon.quartermaine@example.org"
+#: An address the person asked to move to, never confirmed.
+PENDING_EMAIL = "zeb.next@example.org"
 OTHER_PDF = PDF + b"% another trainee\n"
 
 
@@ -62,7 +64,8 @@ def _submit(app: Flask, user: User, module: Module, answer: str, data: bytes) ->
 
 def populate(app: Flask, choice: CertificateChoice = CertificateChoice.REVOKE) -> People:
     """Inside an application context: a person with data in every table that refers to
-    people (also a former e-mail address, and other people's records that mention them)."""
+    people (also a former e-mail address and a requested one, and other people's records
+    that mention them)."""
     course = db.session.scalar(sa.select(Course).filter_by(slug=COACH))
     module = next(m for m in course.modules if m.slug == "strategic-partnership")
     cohort = add_cohort(course, "Privacy cohort")
@@ -75,6 +78,7 @@ def populate(app: Flask, choice: CertificateChoice = CertificateChoice.REVOKE) -
     member(cohort, coach, MemberRole.TRAINER)
     with app.test_request_context():
         accounts.change_email(person, EMAIL)  # audit entry and a mail to the old address
+        accounts.request_email_change(person, PENDING_EMAIL)  # a link, a mail, an audit entry
         accounts.start_session(person, "Firefox on the test bench")
         accounts.issue_token(person, TokenPurpose.PASSWORD_RESET, dt.timedelta(hours=1))
         api.create_token(person, "HR portal", Scope.HOLDER)

@@ -25,6 +25,7 @@ from tests.privacy.conftest import (
     EMAIL,
     NAME,
     OLD_EMAIL,
+    PENDING_EMAIL,
     certificate,
     erasure_request,
     mentions,
@@ -53,7 +54,8 @@ def test_after_erasure_no_table_and_no_folder_holds_the_person(app, committed, m
         mine = [uploads.path_of(name) for name in people.stored_names]
         theirs = [uploads.path_of(name) for name in people.other_stored_names]
         assert all(path.is_file() for path in mine + theirs)
-        assert mentions(NAME, EMAIL, OLD_EMAIL)  # the scan finds them before
+        assert mentions(PENDING_EMAIL)  # the scan finds them before
+        assert mentions(NAME, EMAIL, OLD_EMAIL)
 
         with app.test_request_context():
             privacy.approve(erasure_request(uid), people.admin)
@@ -61,7 +63,7 @@ def test_after_erasure_no_table_and_no_folder_holds_the_person(app, committed, m
         assert [mail.to for mail in mail_outbox][-1] == EMAIL  # the goodbye e-mail went out
         run_job("privacy-retention")  # and is then deleted from the outbox
 
-        kept = mentions(NAME, EMAIL, OLD_EMAIL)
+        kept = mentions(NAME, EMAIL, OLD_EMAIL, PENDING_EMAIL)
         if choice == CertificateChoice.KEEP:
             assert kept == [("users", "name")]
         else:
