@@ -130,9 +130,9 @@ def read_first(statement: sa.Executable, params: dict[str, Any]) -> sa.Row[Any] 
     """The first row of a read, outside the request's transaction when it has none yet.
 
     The public lookups (verify page, certificate API) are one SELECT. Run in the session, it
-    costs three round trips on PostgreSQL (BEGIN, the SELECT, COMMIT); run on its own in
-    autocommit mode, it costs one, and a single statement sees one consistent snapshot all
-    the same. Once the session has begun a transaction or holds unsaved changes, the read
+    costs three round trips on PostgreSQL (BEGIN, the SELECT, COMMIT) besides the pool's
+    liveness ping; run on its own in autocommit mode, it costs the SELECT alone, and a single
+    statement sees one consistent snapshot all the same. Once the session has begun a transaction or holds unsaved changes, the read
     goes through it, so that a request always sees what it wrote itself.
     """
     session = db.session()
