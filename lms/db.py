@@ -132,8 +132,9 @@ def read_first(statement: sa.Executable, params: dict[str, Any]) -> sa.Row[Any] 
     The public lookups (verify page, certificate API) are one SELECT. Run in the session, it
     costs three round trips on PostgreSQL (BEGIN, the SELECT, COMMIT) besides the pool's
     liveness ping; run on its own in autocommit mode, it costs the SELECT alone, and a single
-    statement sees one consistent snapshot all the same. Once the session has begun a transaction or holds unsaved changes, the read
-    goes through it, so that a request always sees what it wrote itself.
+    statement sees one consistent snapshot all the same. Once the session has begun a
+    transaction or holds unsaved changes, the read goes through it, so that a request always
+    sees what it wrote itself.
     """
     session = db.session()
     engine = session.get_bind()
