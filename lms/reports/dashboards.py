@@ -62,7 +62,7 @@ def trainee_dashboard(user: User) -> dict[str, Any]:
         )
     )
     ids = [c.id for c in courses]
-    progress = _progress(user, ids)
+    progress = course_queries.course_progress_for_many(user, courses)
     modules = list(
         db.session.scalars(
             sa.select(Module)
@@ -100,30 +100,6 @@ def trainee_dashboard(user: User) -> dict[str, Any]:
             )
         ),
         "now": utcnow(),
-    }
-
-
-def _progress(user: User, course_ids: list[int]) -> dict[int, course_queries.Progress]:
-    """Required lessons read and to read per course, counted by one statement."""
-    rows = db.session.execute(
-        sa.select(Lesson.course_id, sa.func.count(), sa.func.count(LessonCompletion.lesson_id))
-        .join(Module)
-        .outerjoin(
-            LessonCompletion,
-            sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == user.id),
-        )
-        .where(
-            Lesson.course_id.in_(course_ids),
-            Lesson.required.is_(True),
-            Lesson.retired_at.is_(None),
-            Module.retired_at.is_(None),
-        )
-        .group_by(Lesson.course_id)
-    ).all()
-    counts = {course_id: (int(total), int(done)) for course_id, total, done in rows}
-    return {
-        cid: course_queries.Progress(done=done, total=total)
-        for cid, (total, done) in ((cid, counts.get(cid, (0, 0))) for cid in course_ids)
     }
 
 
