@@ -130,6 +130,15 @@ def datetime_local(value: Any, zone: str | None = None) -> str:
     )
 
 
+def time_local(value: Any) -> str:
+    """A time of day in the viewer's time zone and language: "09:30"."""
+    from babel.dates import format_time
+    from flask_babel import get_locale, to_user_timezone
+
+    locale = formatting_locale(str(get_locale() or DEFAULT_LOCALE))
+    return str(format_time(to_user_timezone(value), "short", locale=locale))
+
+
 def language_name(code: str | None) -> str:
     """A content language (BCP 47 code) named in the current interface language."""
     from babel import Locale, UnknownLocaleError

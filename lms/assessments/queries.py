@@ -24,8 +24,27 @@ class Workspace:
     current: Submission | None
 
     @property
+    def open(self) -> Submission | None:
+        """The attempt being written (a draft, or returned for completion), if any."""
+        return self.current if self.current is not None and self.current.editable else None
+
+    @property
+    def in_review(self) -> bool:
+        return self.current is not None and self.current.state in {
+            SubmissionState.SUBMITTED,
+            SubmissionState.IN_REVIEW,
+        }
+
+    @property
     def left(self) -> int:
-        return max(self.allowed - self.used, 0)
+        """Attempts still to make: an attempt with the trainers is spoken for already."""
+        return max(self.allowed - self.used - (1 if self.in_review else 0), 0)
+
+    @property
+    def previous_answer(self) -> Submission | None:
+        """The last earlier attempt with a text, to start a new attempt from."""
+        earlier = [a for a in self.attempts if a is not self.open and a.answer.strip()]
+        return earlier[-1] if earlier else None
 
     @property
     def passed(self) -> bool:
@@ -41,10 +60,7 @@ class Workspace:
             return False
         if self.current is not None and self.current.editable:
             return not (self.overdue and self.late_refused)
-        if self.current is not None and self.current.state in {
-            SubmissionState.SUBMITTED,
-            SubmissionState.IN_REVIEW,
-        }:
+        if self.in_review:
             return False
         return self.left > 0 and not (self.overdue and self.late_refused)
 

@@ -6,6 +6,8 @@ on the server, whatever the page showed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import IO
 
 import sqlalchemy as sa
@@ -73,20 +75,134 @@ def current_attempt(user: User, module: Module) -> Submission | None:
     return rows[-1] if rows else None
 
 
+class AnswerConflict(SubmissionError):
+    """The answer was saved elsewhere (another tab or window) since this page was opened.
+
+    `saved` is the attempt as it now stands, so the trainee can merge both texts."""
+
+    def __init__(self, message: str, saved: Submission) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
+@dataclass
+class SavedAnswer:
+    """What one save did: the attempt written, the files taken and refused (name, why)."""
+
+    submission: Submission
+    changed: bool = False
+    attached: list[Attachment] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
 def save_draft(
     user: User, module: Module, answer: str, *, expected_version: int | None
 ) -> Submission:
     """Create or update the trainee's open attempt; refuse when none may be opened."""
+    return save_answer(user, module, answer, expected_version=expected_version).submission
+
+
+def save_answer(
+    user: User,
+    module: Module,
+    answer: str,
+    *,
+    expected_version: int | None = None,
+    submission_id: int | None = None,
+    files: Sequence[tuple[IO[bytes], str]] = (),
+    remove: Iterable[int] = (),
+) -> SavedAnswer:
+    """Save the text of the trainee's open attempt, then attach and remove files.
+
+    The page names the attempt it shows (`submission_id`, `expected_version`); with no
+    attempt open, one is opened. The text is written before any file is looked at, so a
+    refused file never costs the text: each refusal is reported in `refused`.
+    A stale page gets `AnswerConflict` with the saved attempt, whatever it typed kept by
+    the caller.
+    """
     if len(answer) > MAX_ANSWER_CHARS:
         raise SubmissionError(_("The answer is longer than %(n)d characters.", n=MAX_ANSWER_CHARS))
-    submission = _open_attempt(user, module)
+    submission = _attempt_to_write(user, module, answer, submission_id, expected_version)
+    result = SavedAnswer(submission)
+    if submission.answer != answer:
+        submission.answer = answer
+        db.session.flush()
+        result.changed = True
+    to_remove = set(remove)
+    for attachment in list(submission.attachments):
+        if attachment.id in to_remove:
+            result.removed.append(attachment.original_name)
+            remove_attachment(user, attachment)
+    for stream, filename in files:
+        try:
+            result.attached.append(add_attachment(user, submission, stream, filename))
+        except SubmissionError as error:
+            result.refused.append((uploads.display_name(filename), error.message))
+    return result
+
+
+def _attempt_to_write(
+    user: User,
+    module: Module,
+    answer: str,
+    submission_id: int | None,
+    expected_version: int | None,
+) -> Submission:
+    if submission_id is not None:
+        submission = db.session.get(Submission, submission_id)
+        if submission is None or submission.user_id != user.id or submission.module_id != module.id:
+            raise PermissionError("not the owner")
+        if not submission.editable:
+            raise AnswerConflict(
+                _(
+                    "This attempt was submitted or graded in another window, so it can no "
+                    "longer be changed. Your text is below."
+                ),
+                submission,
+            )
+    else:
+        submission = _editable_attempt(user, module)
+        if submission is None:
+            return _open_attempt(user, module)
+        if expected_version is None and submission.answer.strip():
+            # The page knew of no open attempt, but one has been written elsewhere since:
+            # no version can match.
+            expected_version = 0
     if (
         expected_version is not None
-        and submission.id is not None
         and submission.version != expected_version
+        and submission.answer != answer
     ):
-        raise SubmissionError(_("This answer changed in another window. Reload it first."))
-    submission.answer = answer
+        raise AnswerConflict(
+            _(
+                "This answer was changed in another window or tab since you opened it. "
+                "Both texts are below: keep what you want in the answer box and save again."
+            ),
+            submission,
+        )
+    return submission
+
+
+def _editable_attempt(user: User, module: Module) -> Submission | None:
+    rows = attempts(user, module)
+    return rows[-1] if rows and rows[-1].editable else None
+
+
+def start_from_previous(user: User, module: Module) -> Submission:
+    """Open the next attempt with the text of the last one (its files are not copied)."""
+    rows = attempts(user, module)
+    previous = next((row for row in reversed(rows) if row.answer.strip()), None)
+    if previous is None:
+        raise SubmissionError(_("There is no earlier answer to start from."))
+    submission = _editable_attempt(user, module)
+    if submission is not None and submission.answer.strip():
+        raise SubmissionError(
+            _("Your answer box is not empty: copy the earlier text in yourself if you want it.")
+        )
+    if submission is None:
+        submission = _open_attempt(user, module)
+    submission.answer = previous.answer
     db.session.flush()
     return submission
 
@@ -154,11 +270,21 @@ def add_attachment(
     )
     try:
         stored = uploads.store(stream, min(limit, quota - int(used)))
-    except uploads.UploadRefused as error:
-        if "larger than the limit" in str(error) and quota - int(used) < limit:
+    except uploads.UploadTooLarge:
+        if quota - int(used) < limit:
             raise SubmissionError(_("Your storage quota is full. Remove a file first.")) from None
+        raise SubmissionError(
+            _("The file is larger than the limit of %(n)d MB.", n=limit // (1024 * 1024))
+        ) from None
+    except uploads.UploadRefused as error:
         raise SubmissionError(str(error)) from None
     name = uploads.display_name(filename)
+    twin = next((a for a in submission.attachments if a.sha256 == stored.sha256), None)
+    if twin is not None:
+        uploads.discard(stored.stored_name)
+        raise SubmissionError(
+            _("This file is already attached as “%(name)s”.", name=twin.original_name)
+        )
     attachment = Attachment(
         submission=submission,
         original_name=name,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event, orm
 
 from lms.db import db
@@ -51,6 +52,10 @@ class UploadRefused(ValueError):
     """The file is not acceptable; the message says why."""
 
 
+class UploadTooLarge(UploadRefused):
+    """The file is over the size the caller allowed."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     stored_name: str
@@ -72,7 +77,7 @@ def detect_type(path: Path) -> tuple[str, str]:
         return "image/jpeg", "jpg"
     if head.startswith(b"PK\x03\x04"):
         return _office_type(path)
-    raise UploadRefused("Only PDF, Word, Excel, PowerPoint, PNG and JPEG files are accepted.")
+    raise UploadRefused(_("Only PDF, Word, Excel, PowerPoint, PNG and JPEG files are accepted."))
 
 
 def _office_type(path: Path) -> tuple[str, str]:
@@ -80,22 +85,24 @@ def _office_type(path: Path) -> tuple[str, str]:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS:
-                raise UploadRefused("The document has too many parts.")
+                raise UploadRefused(_("The document has too many parts."))
             unpacked = sum(member.file_size for member in members)
             packed = max(sum(member.compress_size for member in members), 1)
             if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
-                raise UploadRefused("The document expands to an implausible size.")
+                raise UploadRefused(_("The document expands to an implausible size."))
             names = {member.filename for member in members}
     except zipfile.BadZipFile as error:
-        raise UploadRefused("The file is damaged or not an Office document.") from error
+        raise UploadRefused(_("The file is damaged or not an Office document.")) from error
     if "[Content_Types].xml" not in names:
-        raise UploadRefused("Only Word, Excel and PowerPoint documents are accepted as archives.")
+        raise UploadRefused(
+            _("Only Word, Excel and PowerPoint documents are accepted as archives.")
+        )
     if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise UploadRefused("Documents with macros are not accepted.")
+        raise UploadRefused(_("Documents with macros are not accepted."))
     for part, found in _OOXML.items():
         if part in names:
             return found
-    raise UploadRefused("Only Word, Excel and PowerPoint documents are accepted as archives.")
+    raise UploadRefused(_("Only Word, Excel and PowerPoint documents are accepted as archives."))
 
 
 def display_name(name: str) -> str:
@@ -134,19 +141,27 @@ def store(stream: IO[bytes], max_bytes: int) -> StoredFile:
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRefused("The file is larger than the limit.")
+                    raise UploadTooLarge(_("The file is larger than the limit."))
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         if size == 0:
-            raise UploadRefused("The file is empty.")
+            raise UploadRefused(_("The file is empty."))
         content_type, extension = detect_type(temporary)
         storage.save(stored_name, temporary)
     finally:
         temporary.unlink(missing_ok=True)
     db.session.info.setdefault(_PENDING_KEY, []).append((storage, stored_name))
     return StoredFile(stored_name, content_type, extension, size, digest.hexdigest())
+
+
+def discard(stored_name: str) -> None:
+    """Remove a file stored in this transaction that will get no row after all."""
+    pending = db.session.info.get(_PENDING_KEY, [])
+    for entry in [e for e in pending if e[1] == stored_name]:
+        pending.remove(entry)
+        entry[0].delete(stored_name)
 
 
 def open_stored(stored_name: str) -> IO[bytes]:

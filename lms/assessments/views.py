@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -17,11 +20,15 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.assessments import services
-from lms.assessments.forms import AnswerForm, SubmitForm, UploadForm
+from lms.assessments.forms import AnswerForm, PreviewForm, SubmitForm
 from lms.assessments.models import Attachment, Submission
+from lms.assessments.pages import render_case_study
+from lms.cohorts.models import LatePolicy
 from lms.courses.models import Module
-from lms.db import db
+from lms.db import db, utcnow
 from lms.grading import services as grading
+from lms.i18n import time_local
+from lms.markdown import render_user_text
 from lms.rendering import render_form
 from lms.storage import get_storage
 
@@ -50,64 +57,144 @@ def _case_url(module: Module) -> str:
     )
 
 
+def _module(module_id: int) -> Module:
+    module = db.session.get(Module, module_id)
+    if module is None or module.case_study is None:
+        abort(404)
+    return module
+
+
+def _files() -> list[tuple[IO[bytes], str]]:
+    return [
+        (upload.stream, upload.filename or "")
+        for upload in request.files.getlist("files")
+        if upload.filename
+    ]
+
+
+def _removals() -> list[int]:
+    return [int(value) for value in request.form.getlist("remove") if value.isdigit()]
+
+
 @bp.route("/modules/<int:module_id>/draft", methods=["POST"])
 def save_draft(module_id: int):  # type: ignore[no-untyped-def]
-    module = db.session.get(Module, module_id) or abort(404)
+    """Save the answer with its files; then stay, go to review, or start from the last text."""
+    module = _module(module_id)
     form = AnswerForm()
+    action = request.form.get("action", "save")
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(_case_url(module))
+        if "csrf_token" in form.errors:
+            flash(
+                _("The page had expired, so nothing was saved. Your text is below: save again."),
+                "error",
+            )
+        else:
+            flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return render_case_study(module, form=form, status=400)
+    if action == "previous":
+        return _start_from_previous(module, form)
     try:
-        services.save_draft(
-            current_user, module, form.answer.data or "", expected_version=form.version.data
+        saved = services.save_answer(
+            current_user,
+            module,
+            form.answer.data or "",
+            expected_version=form.version.data,
+            submission_id=form.submission_id.data,
+            files=_files(),
+            remove=_removals(),
         )
+    except services.AnswerConflict as conflict:
+        flash(conflict.message, "error")
+        return render_case_study(module, form=form, saved=conflict.saved, status=409)
     except services.SubmissionError as error:
         flash(error.message, "error")
-        return render_form_error(module, error.message, form)
-    flash(_("Draft saved."), "success")
+        return render_case_study(module, form=form, status=409)
+    except PermissionError:
+        abort(404)
+    _report(saved)
+    if action == "review" and not saved.refused:
+        return redirect(url_for("assessments.submit", submission_id=saved.submission.id))
     return redirect(_case_url(module))
 
 
-def render_form_error(module: Module, message: str, form: AnswerForm):  # type: ignore[no-untyped-def]
-    """Show the refusal with the text the trainee typed, so nothing is lost."""
-    return render_template(
-        "assessments/refused.html", module=module, message=message, answer=form.answer.data or ""
-    ), 409
-
-
-@bp.route("/submissions/<int:submission_id>/attachments", methods=["POST"])
-def upload(submission_id: int):  # type: ignore[no-untyped-def]
-    submission = _own(submission_id)
-    form = UploadForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a file to attach."), "error")
-        return redirect(_case_url(submission.module))
-    try:
-        services.add_attachment(
-            current_user, submission, form.file.data.stream, form.file.data.filename or ""
+def _report(saved: services.SavedAnswer) -> None:
+    for name, reason in saved.refused:
+        flash(
+            _(
+                "Your text was saved, but “%(name)s” was not attached: %(reason)s",
+                name=name,
+                reason=reason,
+            ),
+            "error",
         )
-    except services.SubmissionError as error:
-        flash(error.message, "error")
-        return redirect(_case_url(submission.module))
-    flash(_("File attached."), "success")
-    return redirect(_case_url(submission.module))
+    for attachment in saved.attached:
+        flash(_("“%(name)s” attached.", name=attachment.original_name), "success")
+    for name in saved.removed:
+        flash(_("“%(name)s” removed.", name=name), "success")
+    if not saved.refused:
+        flash(_("Draft saved at %(time)s.", time=time_local(utcnow())), "success")
 
 
-@bp.route(
-    "/submissions/<int:submission_id>/attachments/<int:attachment_id>/delete", methods=["POST"]
-)
-def delete_attachment(submission_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
-    submission = _own(submission_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.submission_id != submission.id:
-        abort(404)
+def _start_from_previous(module: Module, form: AnswerForm):  # type: ignore[no-untyped-def]
     try:
-        services.remove_attachment(current_user, attachment)
+        services.start_from_previous(current_user, module)
     except services.SubmissionError as error:
         flash(error.message, "error")
-        return redirect(_case_url(submission.module))
-    flash(_("File removed."), "success")
-    return redirect(_case_url(submission.module))
+        return render_case_study(module, form=form, status=409)
+    flash(_("Your previous answer is in the box: change it and save."), "success")
+    return redirect(_case_url(module))
+
+
+@bp.route("/modules/<int:module_id>/autosave", methods=["POST"])
+def autosave(module_id: int):  # type: ignore[no-untyped-def]
+    """The draft saved while the trainee types: JSON for the page's script."""
+    module = _module(module_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            return jsonify(
+                error="expired",
+                message=_("The page has expired: save the draft to keep your text."),
+            ), 400
+        return jsonify(
+            error="invalid", message=" ".join(e for errors in form.errors.values() for e in errors)
+        ), 400
+    try:
+        saved = services.save_answer(
+            current_user,
+            module,
+            form.answer.data or "",
+            expected_version=form.version.data,
+            submission_id=form.submission_id.data,
+        )
+    except services.AnswerConflict as conflict:
+        return jsonify(
+            error="conflict",
+            message=conflict.message,
+            answer=conflict.saved.answer,
+            submission_id=conflict.saved.id if conflict.saved.editable else None,
+            version=conflict.saved.version if conflict.saved.editable else None,
+        ), 409
+    except services.SubmissionError as error:
+        return jsonify(error="refused", message=error.message), 409
+    except PermissionError:
+        abort(404)
+    now = utcnow()
+    return jsonify(
+        submission_id=saved.submission.id,
+        version=saved.submission.version,
+        saved_at=now.isoformat(),
+        message=_("Saved at %(time)s", time=time_local(now)),
+    )
+
+
+@bp.route("/preview", methods=["POST"])
+def preview():  # type: ignore[no-untyped-def]
+    """What the answer will look like: rendered by the same sanitiser as every page."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        return jsonify(error="invalid"), 400
+    return jsonify(html=render_user_text(form.answer.data or ""))
 
 
 @bp.route("/attachments/<int:attachment_id>")
@@ -148,7 +235,12 @@ def submit(submission_id: int):  # type: ignore[no-untyped-def]
     if not submission.editable:
         return redirect(url_for("assessments.submission", submission_id=submission.id))
     return render_form(
-        "assessments/confirm_submit.html", submission=submission, form=form, workspace=None
+        "assessments/confirm_submit.html",
+        submission=submission,
+        form=form,
+        due=services.deadline(submission.cohort, submission.module),
+        late_refused=submission.cohort.late_policy == LatePolicy.REFUSE,
+        now=utcnow(),
     )
 
 
@@ -176,5 +268,6 @@ def submission(submission_id: int):  # type: ignore[no-untyped-def]
         submission=submission,
         grade=grade,
         criteria=criteria,
+        descriptors=grading.descriptors_for(submission),
         module=submission.module,
     )

@@ -6,8 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.assessments import queries as assessment_queries
-from lms.assessments.forms import AnswerForm, UploadForm
+from lms.assessments.pages import render_case_study
 from lms.courses import queries, services
 from lms.courses.models import Course
 
@@ -115,25 +114,7 @@ def case_study(course_slug: str, module_slug: str):  # type: ignore[no-untyped-d
     module = next((m for m in queries.course_modules(course) if m.slug == module_slug), None)
     if module is None or module.case_study is None:
         abort(404)
-    show_notes = current_user.is_admin or queries.is_trainer_of(current_user, course)
-    workspace = assessment_queries.workspace(current_user, module)
-    current = workspace.current
-    answer_form = AnswerForm(
-        data={
-            "answer": current.answer if current else "",
-            "version": current.version if current else None,
-        }
-    )
-    return render_template(
-        "courses/case_study.html",
-        course=course,
-        module=module,
-        case=module.case_study,
-        show_notes=show_notes,
-        workspace=workspace if workspace.cohort else None,
-        answer_form=answer_form,
-        upload_form=UploadForm(),
-    )
+    return render_case_study(module)
 
 
 @bp.route("/search")

@@ -131,6 +131,16 @@ def criteria_for(submission: Submission) -> list[rules.CriterionRule]:
     return rules.criteria_of(submission.content_version.snapshot, submission.module.slug)
 
 
+def descriptors_for(submission: Submission) -> dict[str, dict[str, str]]:
+    """Each criterion's level descriptors ("0".."4"), as the attempt's content version has them."""
+    module = next(
+        m
+        for m in submission.content_version.snapshot["modules"]
+        if m["slug"] == submission.module.slug
+    )
+    return {c["code"]: c["levels"] for c in module["criteria"]}
+
+
 def outcome_for(submission: Submission, levels: Mapping[str, int]) -> rules.Outcome:
     snapshot = submission.content_version.snapshot
     return rules.evaluate(

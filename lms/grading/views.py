@@ -96,12 +96,7 @@ def _current_kind(submission: Submission) -> GradeKind | None:
 
 def _form_for(submission: Submission, grade: Grade | None, formdata: object = None):  # type: ignore[no-untyped-def]
     criteria = services.criteria_for(submission)
-    snapshot = next(
-        m
-        for m in submission.content_version.snapshot["modules"]
-        if m["slug"] == submission.module.slug
-    )
-    descriptors = {c["code"]: c["levels"] for c in snapshot["criteria"]}
+    descriptors = services.descriptors_for(submission)
     form_class = rubric_form_class(criteria, descriptors)
     data: dict[str, object] = {}
     if grade is not None:

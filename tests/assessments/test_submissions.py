@@ -10,7 +10,7 @@ from lms.assessments.models import Attachment, Submission, SubmissionState
 from lms.cohorts.models import Cohort, LatePolicy
 from lms.db import db
 from tests.conftest import login
-from tests.grading.conftest import PDF, set_deadline, submitted
+from tests.grading.conftest import PDF, attach, set_deadline, submitted
 
 
 def _case_url(setup):
@@ -60,11 +60,7 @@ def test_a_refused_save_shows_the_text_back(client, setup):
 def test_attachments_are_checked_by_content_and_stored_under_generated_names(client, setup, app):
     login(client, setup.trainee.email)
     _draft(client, setup)
-    submission = _only_submission(setup)
-    url = f"/assessments/submissions/{submission.id}/attachments"
-    ok = client.post(
-        url, data={"file": (io.BytesIO(PDF), "../../app.py")}, content_type="multipart/form-data"
-    )
+    ok = attach(client, setup.module, [(PDF, "../../app.py")])
     assert ok.status_code == 302
     stored = db.session.scalar(sa.select(Attachment))
     assert stored.content_type == "application/pdf"
@@ -79,17 +75,11 @@ def test_attachments_are_checked_by_content_and_stored_under_generated_names(cli
         "macro.docx": _docx(with_macro=True),
     }
     for name, content in refused.items():
-        response = client.post(
-            url,
-            data={"file": (io.BytesIO(content), name)},
-            content_type="multipart/form-data",
-            follow_redirects=True,
-        )
+        response = attach(client, setup.module, [(content, name)], follow_redirects=True)
         assert response.status_code == 200
+        assert "was not attached" in response.get_data(as_text=True), name
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1, name
-    good_docx = client.post(
-        url, data={"file": (io.BytesIO(_docx()), "plan.docx")}, content_type="multipart/form-data"
-    )
+    good_docx = attach(client, setup.module, [(_docx(), "plan.docx")])
     assert good_docx.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 2
 
@@ -97,18 +87,17 @@ def test_attachments_are_checked_by_content_and_stored_under_generated_names(cli
 def test_one_byte_over_the_limit_is_refused(client, setup, app):
     login(client, setup.trainee.email)
     _draft(client, setup)
-    submission = _only_submission(setup)
     limit = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    response = client.post(
-        f"/assessments/submissions/{submission.id}/attachments",
-        data={"file": (io.BytesIO(PDF + b"0" * (limit - len(PDF) + 1)), "big.pdf")},
-        content_type="multipart/form-data",
+    response = attach(
+        client,
+        setup.module,
+        [(PDF + b"0" * (limit - len(PDF) + 1), "big.pdf")],
         follow_redirects=True,
     )
     assert "larger than the limit" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
     huge = client.post(
-        f"/assessments/submissions/{submission.id}/attachments",
+        f"/assessments/modules/{setup.module.id}/draft",
         data=b"0" * (limit + 200_000),
         content_type="multipart/form-data; boundary=xyz",
     )

@@ -97,6 +97,29 @@ def submitted(
     return db.session.get(Submission, submission.id)
 
 
+def attach(client, module: Module, files: list[tuple[bytes, str]], **kwargs: object):  # type: ignore[no-untyped-def]
+    """Post files with the answer form, as the case-study page sends them, keeping the text
+    of the open attempt as it is."""
+    submission = db.session.scalar(
+        sa.select(Submission)
+        .filter_by(module_id=module.id)
+        .where(Submission.state.in_(["draft", "returned"]))
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    data: dict[str, object] = {"files": [(io.BytesIO(content), name) for content, name in files]}
+    if submission is not None:
+        data.update(
+            answer=submission.answer, submission_id=submission.id, version=submission.version
+        )
+    return client.post(
+        f"/assessments/modules/{module.id}/draft",
+        data=data,
+        content_type="multipart/form-data",
+        **kwargs,
+    )
+
+
 def set_deadline(setup: Setup, due: dt.datetime, policy: LatePolicy) -> None:
     db.session.get(Cohort, setup.cohort.id).late_policy = policy
     db.session.add(CohortDeadline(cohort_id=setup.cohort.id, module_id=setup.module.id, due_at=due))

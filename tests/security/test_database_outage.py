@@ -133,8 +133,8 @@ def test_a_connection_lost_at_the_commit_leaves_no_row_and_no_file(
     event.listen(orm.Session, "before_commit", cut_at_commit)
     try:
         response = client.post(
-            f"/assessments/submissions/{submission_id}/attachments",
-            data={"file": (io.BytesIO(PDF), "plan.pdf")},
+            f"/assessments/modules/{person.module_id}/draft",
+            data={"answer": "An answer", "files": (io.BytesIO(PDF), "plan.pdf")},
             content_type="multipart/form-data",
         )
     finally:
@@ -147,8 +147,8 @@ def test_a_connection_lost_at_the_commit_leaves_no_row_and_no_file(
     assert [p for p in after if p.is_file()] == [p for p in before if p.is_file()]
     # And the same upload works once the database is back.
     retry = client.post(
-        f"/assessments/submissions/{submission_id}/attachments",
-        data={"file": (io.BytesIO(PDF), "plan.pdf")},
+        f"/assessments/modules/{person.module_id}/draft",
+        data={"answer": "An answer", "files": (io.BytesIO(PDF), "plan.pdf")},
         content_type="multipart/form-data",
     )
     assert retry.status_code == 302

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event, orm
 
-from lms.assessments.models import Attachment, Submission
+from lms.assessments.models import Attachment
 from lms.db import db
 from tests.conftest import login
 from tests.grading.conftest import PDF
@@ -41,24 +41,20 @@ def trainee_client(committed: Flask, person: Person) -> Iterator:  # type: ignor
         f"/assessments/modules/{person.module_id}/draft", data={"answer": "x", "version": ""}
     )
     assert response.status_code == 302
-    with committed.app_context():
-        submission_id = db.session.scalar(
-            sa.select(Submission.id).filter_by(user_id=person.user_id)
-        )
-    yield client, submission_id
+    yield client, person.module_id
     committed.config["PROPAGATE_EXCEPTIONS"] = None
 
 
-def _upload(client, submission_id: int):  # type: ignore[no-untyped-def]
+def _upload(client, module_id: int):  # type: ignore[no-untyped-def]
     return client.post(
-        f"/assessments/submissions/{submission_id}/attachments",
-        data={"file": (io.BytesIO(PDF), "plan.pdf")},
+        f"/assessments/modules/{module_id}/draft",
+        data={"answer": "x", "files": (io.BytesIO(PDF), "plan.pdf")},
         content_type="multipart/form-data",
     )
 
 
 def test_a_failure_after_the_file_is_written_leaves_no_orphan(committed, trainee_client):
-    client, submission_id = trainee_client
+    client, module_id = trainee_client
     before = _files(committed)
     on_disk: list[int] = []
 
@@ -69,7 +65,7 @@ def test_a_failure_after_the_file_is_written_leaves_no_orphan(committed, trainee
 
     event.listen(orm.Session, "before_flush", refuse_attachment_rows)
     try:
-        response = _upload(client, submission_id)
+        response = _upload(client, module_id)
     finally:
         event.remove(orm.Session, "before_flush", refuse_attachment_rows)
     assert response.status_code == 500
@@ -79,14 +75,15 @@ def test_a_failure_after_the_file_is_written_leaves_no_orphan(committed, trainee
 
 
 def test_a_failed_removal_keeps_the_file_and_the_row(committed, trainee_client):
-    client, submission_id = trainee_client
+    client, module_id = trainee_client
     before = _files(committed)
-    assert _upload(client, submission_id).status_code == 302
+    assert _upload(client, module_id).status_code == 302
     stored = _files(committed) - before
     assert len(stored) == 1
     with committed.app_context():
         attachment_id = db.session.scalar(sa.select(Attachment.id))
-    url = f"/assessments/submissions/{submission_id}/attachments/{attachment_id}/delete"
+    url = f"/assessments/modules/{module_id}/draft"
+    removal = {"answer": "x", "remove": str(attachment_id)}
 
     def refuse_commit(session: orm.Session) -> None:
         if session.info.get("lms_files_to_delete"):
@@ -94,13 +91,13 @@ def test_a_failed_removal_keeps_the_file_and_the_row(committed, trainee_client):
 
     event.listen(orm.Session, "before_commit", refuse_commit)
     try:
-        response = client.post(url)
+        response = client.post(url, data=removal)
     finally:
         event.remove(orm.Session, "before_commit", refuse_commit)
     assert response.status_code == 500
     assert stored <= _files(committed)  # the file stays with its row
     assert _count(committed, Attachment) == 1
     # The same removal, when nothing fails, takes both.
-    assert client.post(url).status_code == 302
+    assert client.post(url, data=removal).status_code == 302
     assert _count(committed, Attachment) == 0
     assert not stored & _files(committed)
