@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from lms.assessments.pages import render_case_study
 from lms.courses import queries, services
 from lms.courses.models import Course
+from lms.reports import dashboards
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -39,6 +40,7 @@ def course(course_slug: str):  # type: ignore[no-untyped-def]
     resume = queries.continue_lesson(
         modules, done, queries.last_completed_lesson_id(current_user, course)
     )
+    is_trainee = queries.is_trainee_of(current_user, course)
     return render_template(
         "courses/course.html",
         course=course,
@@ -47,7 +49,8 @@ def course(course_slug: str):  # type: ignore[no-untyped-def]
         per_module=per_module,
         overall=queries.course_progress(per_module),
         resume=resume,
-        is_trainee=queries.is_trainee_of(current_user, course),
+        is_trainee=is_trainee,
+        card=dashboards.trainee_card(current_user, course) if is_trainee else None,
     )
 
 

@@ -45,15 +45,63 @@ class NextStep:
 
 
 @dataclass
+class CaseStudyRow:
+    """One case study on the way to the certificate, as its latest attempt stands."""
+
+    module: Module
+    state: SubmissionState | None
+    #: The number of the latest attempt (0: none yet).
+    attempt: int
+    allowed: int
+    left: int
+    due_at: dt.datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.due_at is not None
+            and utcnow() > self.due_at
+            and self.state not in (SubmissionState.PASSED, *WAITING)
+        )
+
+
+@dataclass
 class CourseCard:
     course: Course
     progress: course_queries.Progress
     next_step: NextStep
     #: (module, state of the latest attempt or None, attempts left)
     modules: list[tuple[Module, SubmissionState | None, int]] = field(default_factory=list)
+    #: The accreditation checklist: every module's case study.
+    case_studies: list[CaseStudyRow] = field(default_factory=list)
+
+    @property
+    def case_studies_passed(self) -> int:
+        return sum(1 for row in self.case_studies if row.state == SubmissionState.PASSED)
 
 
 def trainee_dashboard(user: User) -> dict[str, Any]:
+    return {
+        "cards": trainee_cards(user),
+        "feedback": latest_feedback(user),
+        "certificates": list(
+            db.session.scalars(
+                sa.select(Certificate)
+                .where(Certificate.user_id == user.id)
+                .order_by(Certificate.created_at.desc())
+                .options(orm.joinedload(Certificate.course))
+            )
+        ),
+        "now": utcnow(),
+    }
+
+
+def trainee_card(user: User, course: Course) -> CourseCard | None:
+    """The card of one course: its progress, next step and accreditation checklist."""
+    return next((card for card in trainee_cards(user) if card.course.id == course.id), None)
+
+
+def trainee_cards(user: User) -> list[CourseCard]:
     courses = list(
         db.session.scalars(
             sa.select(Course)
@@ -84,29 +132,26 @@ def trainee_dashboard(user: User) -> dict[str, Any]:
         own = [m for m in modules if m.course_id == course.id]
         card = CourseCard(course, progress[course.id], NextStep("done"))
         for module in own:
-            state, used = latest.get(module.id, (None, 0))
-            card.modules.append((module, state, max(course.max_attempts - used, 0)))
+            state, attempt, used = latest.get(module.id, (None, 0, 0))
+            # An attempt with the trainers is spoken for already.
+            left = max(course.max_attempts - used - (1 if state in WAITING else 0), 0)
+            card.modules.append((module, state, left))
+            if module.key_activity_id is not None:
+                card.case_studies.append(
+                    CaseStudyRow(
+                        module, state, attempt, course.max_attempts, left, deadlines.get(module.id)
+                    )
+                )
         card.next_step = _next_step(card, done, deadlines)
         cards.append(card)
-    return {
-        "cards": cards,
-        "feedback": latest_feedback(user),
-        "certificates": list(
-            db.session.scalars(
-                sa.select(Certificate)
-                .where(Certificate.user_id == user.id)
-                .order_by(Certificate.created_at.desc())
-                .options(orm.joinedload(Certificate.course))
-            )
-        ),
-        "now": utcnow(),
-    }
+    return cards
 
 
 def _attempts_and_deadlines(
     user: User,
-) -> tuple[dict[int, tuple[SubmissionState, int]], dict[int, dt.datetime]]:
-    """Per module: the state of the latest attempt and how many attempts were graded; and the
+) -> tuple[dict[int, tuple[SubmissionState, int, int]], dict[int, dt.datetime]]:
+    """Per module: the state and number of the latest attempt and how many attempts were
+    graded; and the
     deadlines of the person's cohorts. One statement (UNION ALL): a deadline row carries no
     state."""
     last = (
@@ -125,6 +170,7 @@ def _attempts_and_deadlines(
         sa.select(
             Submission.module_id,
             Submission.state,
+            Submission.attempt,
             sa.func.coalesce(used.c.used, 0),
             sa.cast(sa.null(), CohortDeadline.due_at.type),
         )
@@ -136,17 +182,20 @@ def _attempts_and_deadlines(
         .where(Submission.user_id == user.id)
     )
     deadlines = (
-        sa.select(CohortDeadline.module_id, sa.null(), sa.null(), CohortDeadline.due_at)
+        sa.select(
+            CohortDeadline.module_id, sa.null(), sa.null(), sa.null(), CohortDeadline.due_at
+        )
         .join(CohortMember, CohortMember.cohort_id == CohortDeadline.cohort_id)
         .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.TRAINEE)
     )
-    latest: dict[int, tuple[SubmissionState, int]] = {}
+    latest: dict[int, tuple[SubmissionState, int, int]] = {}
     due: dict[int, dt.datetime] = {}
-    for module_id, state, count, due_at in db.session.execute(sa.union_all(attempts, deadlines)):
+    rows = db.session.execute(sa.union_all(attempts, deadlines))
+    for module_id, state, attempt, count, due_at in rows:
         if state is None:
             due[module_id] = due_at
         else:
-            latest[module_id] = (state, int(count))
+            latest[module_id] = (state, int(attempt), int(count))
     return latest, due
 
 
