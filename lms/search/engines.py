@@ -51,25 +51,43 @@ def _quoted(terms: Sequence[str]) -> str:
     return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
+def _fts5_query(terms: Sequence[str]) -> str:
+    """Every term, and the terms side by side as typed scored once more.
+
+    bm25 knows nothing of how close the words are; matching the phrase too adds its score to
+    documents that hold "consortium agreement" as such, above those with "agreement" here and
+    "consortium" there. (PostgreSQL's ts_rank_cd rewards closeness by itself.)
+    """
+    if len(terms) == 1:
+        return _quoted(terms)
+    return f"{_quoted([' '.join(terms)])} OR ({_quoted(terms)})"
+
+
 def _sqlite_fts5(
     terms: Sequence[str], course_ids: Sequence[int], limit: int
 ) -> Sequence[sa.Row[tuple[int, str, str, int]]]:
+    # FTS5's functions (bm25, snippet) refuse to run next to a window function, so the
+    # count is taken over them from outside. Snippets are made for every match this way; a
+    # course has a few hundred documents at most, so that costs little.
     statement = sa.text(
         """
-        SELECT d.id,
-               highlight(search_index, 0, :start, :end) AS title,
-               snippet(search_index, 1, :start, :end, '…', :words) AS snippet,
-               count(*) OVER () AS total
-        FROM search_index JOIN search_documents AS d ON d.id = search_index.rowid
-        WHERE search_index MATCH :query AND d.course_id IN :course_ids
-        ORDER BY bm25(search_index, :title_weight, :body_weight), d.id
+        SELECT id, title, snippet, count(*) OVER () AS total
+        FROM (
+            SELECT d.id,
+                   highlight(search_index, 0, :start, :end) AS title,
+                   snippet(search_index, 1, :start, :end, '…', :words) AS snippet,
+                   bm25(search_index, :title_weight, :body_weight) AS rank
+            FROM search_index JOIN search_documents AS d ON d.id = search_index.rowid
+            WHERE search_index MATCH :query AND d.course_id IN :course_ids
+        )
+        ORDER BY rank, id
         LIMIT :limit
         """
     ).bindparams(sa.bindparam("course_ids", expanding=True))
     return db.session.execute(
         statement,
         {
-            "query": _quoted(terms),
+            "query": _fts5_query(terms),
             "course_ids": list(course_ids),
             "start": HIGHLIGHT_START,
             "end": HIGHLIGHT_END,

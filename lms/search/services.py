@@ -59,7 +59,7 @@ def refresh_course(course: Course) -> int:
         )
         for case, module in db.session.execute(
             sa.select(CaseStudy, Module).join(Module).where(*in_use, CaseStudy.retired_at.is_(None))
-        ).tuples()
+        )
     ]
     db.session.add_all(documents)
     db.session.flush()
