@@ -6,6 +6,7 @@ person types is read as query syntax: "NEAR", "OR", '"', '(' or '-' are words or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ from lms.search.text import HIGHLIGHT_END, HIGHLIGHT_START
 SQLITE_TITLE_WEIGHT, SQLITE_BODY_WEIGHT = 10.0, 1.0
 #: Words of body text around the matches in a snippet.
 SNIPPET_WORDS = 30
+
+
+_NEIGHBOUR_MARKS = re.compile(f"{HIGHLIGHT_END}[ \\t]+{HIGHLIGHT_START}")
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,9 @@ def _postgresql(
 def _marked(text: str) -> Markup:
     """`text` escaped for HTML, with the engine's highlight marks as <mark> elements."""
     escaped = str(escape(text or ""))
+    # Words matched side by side read as one highlight ("Strategic Interest Group"), as FTS5
+    # marks a matched phrase; ts_headline marks each word.
+    escaped = _NEIGHBOUR_MARKS.sub(" ", escaped)
     return Markup(  # noqa: S704 - escaped above; only our own marks become tags
         escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
     )
