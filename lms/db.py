@@ -93,8 +93,15 @@ class LazyMigrations:
     def __getattr__(self, name: str) -> Any:
         from flask_migrate import Migrate
 
+        from lms.search.index import include_name
+
         Migrate(
-            self._app, db, directory=self._directory, render_as_batch=True, compare_type=True
+            self._app,
+            db,
+            directory=self._directory,
+            render_as_batch=True,
+            compare_type=True,
+            include_name=include_name,
         )  # replaces this object in app.extensions with Flask-Migrate's own
         return getattr(self._app.extensions["migrate"], name)
 

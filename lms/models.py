@@ -26,6 +26,7 @@ from lms.notifications.models import (
     SentNotification,
 )
 from lms.scheduler.models import JobLock
+from lms.search.models import SearchDocument
 
 __all__ = [
     "Attachment",
@@ -36,6 +37,7 @@ __all__ = [
     "OutboxMessage",
     "SentNotification",
     "JobLock",
+    "SearchDocument",
     "Submission",
     "AccountToken",
     "ApiToken",

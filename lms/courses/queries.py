@@ -216,29 +216,6 @@ def toolbox_in(course: Course, slug: str | None = None) -> list[ToolboxItem]:
     return list(db.session.scalars(query))
 
 
-def search_lessons(user: User, text: str, limit: int = 50) -> list[Lesson]:
-    """Lessons of the person's courses containing every word of `text` (case-insensitive)."""
-    words = [w for w in text.lower().split() if w][:8]
-    if not words:
-        return []
-    query = (
-        sa.select(Lesson)
-        .join(Module)
-        .where(
-            Lesson.course_id.in_(visible_course_ids(user)),
-            Lesson.retired_at.is_(None),
-            Module.retired_at.is_(None),
-        )
-        .options(orm.contains_eager(Lesson.module).selectinload(Module.course))
-        .order_by(Lesson.course_id, Module.position, Lesson.position)
-        .limit(limit)
-    )
-    for word in words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Lesson.search_text.like(f"%{escaped}%", escape="\\"))
-    return list(db.session.scalars(query))
-
-
 def trainees_progress(
     course: Course, cohort_ids: list[int]
 ) -> list[tuple[User, int, dict[int, int]]]:

@@ -33,6 +33,7 @@ from lms.courses.models import (
 )
 from lms.db import db, utcnow
 from lms.markdown import render
+from lms.search import services as search
 from lms.signals import lesson_completed
 from lms.urls import path_for
 
@@ -161,6 +162,7 @@ def import_course(spec: CourseSpec) -> tuple[Course, bool]:
             if key not in seen[model] and row.retired_at is None:
                 row.retired_at = utcnow()
     db.session.flush()
+    search.refresh_course(course)
     created = _record_version(course, spec)
     return course, created
 

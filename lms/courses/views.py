@@ -10,6 +10,7 @@ from lms.assessments.pages import render_case_study
 from lms.courses import queries, services
 from lms.courses.models import Course
 from lms.reports import dashboards
+from lms.search import queries as search_queries
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -123,8 +124,8 @@ def case_study(course_slug: str, module_slug: str):  # type: ignore[no-untyped-d
 @bp.route("/search")
 def search():  # type: ignore[no-untyped-def]
     text = request.args.get("q", "")[:200].strip()
-    results = queries.search_lessons(current_user, text) if text else []
-    return render_template("courses/search.html", text=text, results=results)
+    outcome = search_queries.search(current_user, text) if text else None
+    return render_template("courses/search.html", text=text, outcome=outcome)
 
 
 @bp.route("/<course_slug>/progress")

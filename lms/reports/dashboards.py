@@ -182,9 +182,7 @@ def _attempts_and_deadlines(
         .where(Submission.user_id == user.id)
     )
     deadlines = (
-        sa.select(
-            CohortDeadline.module_id, sa.null(), sa.null(), sa.null(), CohortDeadline.due_at
-        )
+        sa.select(CohortDeadline.module_id, sa.null(), sa.null(), sa.null(), CohortDeadline.due_at)
         .join(CohortMember, CohortMember.cohort_id == CohortDeadline.cohort_id)
         .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.TRAINEE)
     )

@@ -41,10 +41,10 @@ def test_toolbox_derivation_and_search(page):
     assert page.get_by_role("heading", name="Coverage of the key activities").is_visible()
     screenshot(page, "course-derivation")
     page.goto("/courses/")
-    page.get_by_label("Search the lessons").first.fill("consortium agreement")
+    page.get_by_label("Search lessons, tools and case studies").first.fill("consortium agreement")
     page.get_by_role("button", name="Search").first.click()
     assert page.get_by_role("status").inner_text().endswith("“consortium agreement”")
-    screenshot(page, "lesson-search")
+    screenshot(page, "course-search")
 
 
 def test_trainer_sees_marking_notes_and_progress(page):
