@@ -47,7 +47,7 @@ from tests.certificates.conftest import issue
 from tests.conftest import SESSION_TABLES, login
 from tests.factories import UserFactory
 from tests.grading.conftest import Setup, submitted
-from tests.grading.conftest import setup as grading_setup
+from tests.grading.conftest import setup as grading_setup  # noqa: F401 (a fixture, by this name)
 
 #: The columns of the matrix, in this order in every row.
 PEOPLE = ("anonymous", "trainee", "other_trainee", "outsider_trainer", "trainer", "admin")
@@ -655,7 +655,7 @@ def _build_world(app: Flask, setup: Setup) -> World:
 
 
 @pytest.fixture
-def world(grading_setup: Setup, app: Flask) -> World:
+def world(grading_setup: Setup, app: Flask) -> World:  # noqa: F811 (the fixture imported above)
     """The grading set-up (tests/grading/conftest.py) and all the matrix names besides."""
     return _build_world(app, grading_setup)
 
@@ -703,8 +703,10 @@ def _request(app: Flask, world: World, row: Row, person: str, method: str, url: 
 
 def _describe(response) -> str:  # type: ignore[no-untyped-def]
     location = response.headers.get("Location")
-    return f"{response.status_code} to {urlsplit(location).path}" if location else str(
-        response.status_code
+    return (
+        f"{response.status_code} to {urlsplit(location).path}"
+        if location
+        else str(response.status_code)
     )
 
 
