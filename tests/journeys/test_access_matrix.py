@@ -33,6 +33,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import TokenPurpose
 from lms.api import services as api_tokens
 from lms.api.models import Scope
+from lms.assessments import services as assessments
 from lms.assessments.models import Attachment
 from lms.certificates.models import Certificate
 from lms.courses.models import Module
@@ -335,6 +336,15 @@ ROWS: tuple[Row, ...] = (
         "/assessments/attachments/{attachment}",
         get=(LOGIN, OK, NOT_FOUND, NOT_FOUND, OK, OK),
     ),
+    # Graders see a draft neither in grading (404) nor through its files. FAILS today:
+    # assessments.download asks only can_grade(), not whether the attempt was submitted, so
+    # the cohort's trainer and admins can read files of an answer still being written.
+    Row(
+        "assessments.download",
+        "/assessments/attachments/{draft_attachment}",
+        get=(LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    Row("grading.grade", "/grading/submissions/{draft}", get=ITS_GRADERS[:4] + (404, 404)),
     # --- Grading ---------------------------------------------------------------------------
     Row(
         "grading.queue",
@@ -588,6 +598,23 @@ def _sign_in(app: Flask, user: Any, secret: bytes | None) -> str:
 
 def _build_world(app: Flask, setup: Setup) -> World:
     submission = submitted(app, setup, with_file=True)
+    with app.test_request_context():
+        # An answer still being written, with a file: the trainee's alone until submitted.
+        trainee = db.session.merge(setup.trainee)
+        other_module = db.session.scalars(
+            sa.select(Module).where(
+                Module.course_id == setup.course.id,
+                Module.id != setup.module.id,
+                Module.retired_at.is_(None),
+                Module.case_study.has(),
+            )
+        ).first()
+        draft = assessments.save_draft(trainee, other_module, "Half", expected_version=None)
+        draft_file = assessments.add_attachment(
+            trainee, draft, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "draft.pdf"
+        )
+        draft_ids = {"draft": draft.id, "draft_attachment": draft_file.id}
+        db.session.commit()
     with app.app_context():
         attachment = db.session.scalars(
             sa.select(Attachment).filter_by(submission_id=submission.id)
@@ -628,6 +655,7 @@ def _build_world(app: Flask, setup: Setup) -> World:
             "submission": submission.id,
             "submission_version": submission.version,
             "attachment": attachment.id,
+            **draft_ids,
             "certificate": certificate.public_id,
             "credential": certificate.credential,
             "kid": certificate.key_id,
