@@ -201,7 +201,10 @@ def preview():  # type: ignore[no-untyped-def]
 def download(attachment_id: int):  # type: ignore[no-untyped-def]
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
     submission = attachment.submission
-    if submission.user_id != current_user.id and not grading.can_grade(current_user, submission):
+    if submission.user_id != current_user.id and (
+        # A draft is the trainee's alone, files included, until it is handed in.
+        submission.editable or not grading.can_grade(current_user, submission)
+    ):
         abort(404)
     storage = get_storage()
     if not storage.exists(attachment.stored_name):

@@ -51,6 +51,8 @@ from tests.grading.conftest import Setup, submitted
 from tests.grading.conftest import setup as grading_setup  # noqa: F401 (a fixture, by this name)
 
 #: The columns of the matrix, in this order in every row.
+#: Requests made here, not read from pages: no CSRF tokens (tests.journeys.conftest).
+FORMS_FROM_PAGES = False
 PEOPLE = ("anonymous", "trainee", "other_trainee", "outsider_trainer", "trainer", "admin")
 UNAUTHORISED = 401
 CONFLICT = 409
@@ -320,25 +322,42 @@ ROWS: tuple[Row, ...] = (
     Row(
         "assessments.withdraw", "/assessments/submissions/{submission}/withdraw", post=OWNER_CHANGE
     ),
+    # Naming someone else's attempt, or removing its files, finds nothing.
     Row(
-        "assessments.upload",
-        "/assessments/submissions/{submission}/attachments",
-        post=OWNER_CHANGE,
-        data=lambda world: {"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "other.pdf")},
+        "assessments.save_draft",
+        "/assessments/modules/{draft_module}/draft",
+        post=(LOGIN, SKIP, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        data=lambda world: {
+            "answer": "Half",
+            "submission_id": str(world.ids["draft"]),
+            "remove": str(world.ids["draft_attachment"]),
+        },
     ),
     Row(
-        "assessments.delete_attachment",
-        "/assessments/submissions/{submission}/attachments/{attachment}/delete",
-        post=OWNER_CHANGE,
+        "assessments.autosave",
+        "/assessments/modules/{module}/autosave",
+        post=(LOGIN, SKIP, SKIP, CONFLICT, CONFLICT, CONFLICT),
+        data={"answer": "Not my answer."},
+    ),
+    Row(
+        "assessments.autosave",
+        "/assessments/modules/{draft_module}/autosave",
+        post=(LOGIN, SKIP, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        data=lambda world: {"answer": "Not mine", "submission_id": str(world.ids["draft"])},
+    ),
+    # The preview renders what was sent and keeps nothing.
+    Row(
+        "assessments.preview",
+        "/assessments/preview",
+        post=(LOGIN, OK, OK, OK, OK, OK),
+        data={"answer": "**bold**"},
     ),
     Row(
         "assessments.download",
         "/assessments/attachments/{attachment}",
         get=(LOGIN, OK, NOT_FOUND, NOT_FOUND, OK, OK),
     ),
-    # Graders see a draft neither in grading (404) nor through its files. FAILS today:
-    # assessments.download asks only can_grade(), not whether the attempt was submitted, so
-    # the cohort's trainer and admins can read files of an answer still being written.
+    # Graders see a draft neither in grading (404) nor through its files.
     Row(
         "assessments.download",
         "/assessments/attachments/{draft_attachment}",
@@ -613,7 +632,11 @@ def _build_world(app: Flask, setup: Setup) -> World:
         draft_file = assessments.add_attachment(
             trainee, draft, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "draft.pdf"
         )
-        draft_ids = {"draft": draft.id, "draft_attachment": draft_file.id}
+        draft_ids = {
+            "draft": draft.id,
+            "draft_attachment": draft_file.id,
+            "draft_module": other_module.id,
+        }
         db.session.commit()
     with app.app_context():
         attachment = db.session.scalars(
