@@ -93,7 +93,15 @@ def complete_lesson(course_slug: str, lesson_slug: str):  # type: ignore[no-unty
         flash(_("Lesson marked as complete."), "success")
     else:
         flash(_("Lesson marked as not complete."), "info")
-    return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=lesson.slug))
+    # Back to the form, not the top of a long lesson: the message and "Next lesson" are there.
+    return redirect(
+        url_for(
+            "courses.lesson",
+            course_slug=course.slug,
+            lesson_slug=lesson.slug,
+            _anchor="completion",
+        )
+    )
 
 
 @bp.route("/<course_slug>/toolbox")
