@@ -159,6 +159,7 @@ def test_access_matrix_for_course_pages(app, db_session, shipped_courses):
         f"/courses/{COACH}/lessons/{lesson_slug}",
         f"/courses/{COACH}/toolbox",
         f"/courses/{COACH}/toolbox/sig-charter",
+        f"/courses/{COACH}/toolbox/sig-charter/template.md",
         f"/courses/{COACH}/derivation",
     ):
         check_access(
