@@ -51,6 +51,37 @@ def test_the_form_takes_an_id(client, issued):
     assert response.status_code == 302
 
 
+def test_a_pasted_verify_link_in_the_form_finds_the_certificate(client, issued):
+    canonical = f"/verify/{issued.public_id}"
+    for pasted in (
+        f"https://lms.example.test{canonical}",
+        f"  \n http://other-host:5000{canonical}/ \r\n",
+        f"lms.example.test{canonical.lower()}?lang=de#results",
+        f"{issued.public_id}/",
+    ):
+        response = client.post("/verify", data={"certificate_id": pasted})
+        assert response.status_code == 302, pasted
+        assert response.headers["Location"].endswith(canonical), pasted
+    assert client.get(canonical).status_code == 200
+
+
+def test_a_trailing_slash_leads_to_the_certificate_and_unknown_ids_stay_unknown(client, issued):
+    response = client.get(f"/verify/{issued.public_id}/")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(f"/verify/{issued.public_id}")
+    typo = issued.public_id[:-1] + ("X" if issued.public_id[-1] != "X" else "Y")
+    mistyped = client.post("/verify", data={"certificate_id": f"https://host/verify/{typo}"})
+    page = client.get(mistyped.headers["Location"])
+    assert page.status_code == 404
+    assert "mistyped" in page.get_data(as_text=True)
+    assert typo in page.get_data(as_text=True)
+    unknown = client.get("/verify/CC-0000-0000-0000-0000-0000/", follow_redirects=True)
+    assert unknown.status_code == 404
+    assert "No certificate with this id" in unknown.get_data(as_text=True)
+    nothing = client.post("/verify", data={"certificate_id": "https://host/verify/"})
+    assert client.get(nothing.headers["Location"]).status_code == 404
+
+
 def test_pasting_the_credential_or_its_json(client, issued):
     for body in (issued.credential, json.dumps({"credential": issued.credential})):
         page = client.post("/verify", data={"credential": body})
