@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -265,3 +266,35 @@ def test_admin_renews_and_the_old_certificate_points_to_the_new(client, issued):
     assert "SUPERSEDED" in old_page
     assert new_id in old_page
     assert "VALID" in client.get(f"/verify/{new_id}").get_data(as_text=True)
+
+
+def _lookups_until_refused(app, client, headers=None):
+    usual = app.config["VERIFY_RATE_LIMIT"]
+    app.config["VERIFY_RATE_LIMIT"] = "3 per minute"
+    try:
+        for n in range(4):
+            response = client.get(f"/verify/CC-{n:04d}-AAAA-BBBB-CCCC-DDDD", headers=headers)
+    finally:
+        app.config["VERIFY_RATE_LIMIT"] = usual
+    assert response.status_code == 429
+    return response
+
+
+def test_a_refused_lookup_says_how_long_to_wait_and_sets_retry_after(app, client, issued):
+    response = _lookups_until_refused(app, client)
+    wait = int(response.headers["Retry-After"])
+    assert 1 <= wait <= 61
+    page = response.get_data(as_text=True)
+    assert "Too many attempts" in page
+    assert re.search(r"Please wait (\d+ seconds|1 minute|2 minutes) before trying again\.", page)
+
+
+def test_the_wait_is_said_in_the_readers_language(app, client, issued):
+    german = _lookups_until_refused(app, client, {"Accept-Language": "de"})
+    assert re.search(r"\d+ (Sekunden|Minuten?)\b", german.get_data(as_text=True))
+    from lms.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+    french = _lookups_until_refused(app, client, {"Accept-Language": "fr"})
+    assert re.search(r"\d+\s(secondes|minutes?)\b", french.get_data(as_text=True))
