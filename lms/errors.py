@@ -113,7 +113,7 @@ def seconds_until_retry(error: HTTPException) -> int | None:
     limit = limiter.current_limit
     if limit is not None and limit.breached:
         with contextlib.suppress(Exception):  # storage gone: no wait is known, not a 500
-            return max(1, math.ceil(limit.reset_at - time.time()))
+            return max(1, math.ceil(limit.window[0] - time.time()))  # window: (reset, left)
     retry_after = getattr(error, "retry_after", None)
     if isinstance(retry_after, int | float):
         return max(1, math.ceil(retry_after))
