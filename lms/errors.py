@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
+import math
 import re
+import time
 import uuid
 
 from flask import Flask, abort, g, jsonify, make_response, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -101,6 +105,35 @@ def render_error(code: int, description: str | None = None):  # type: ignore[no-
     )
 
 
+def seconds_until_retry(error: HTTPException) -> int | None:
+    """How long the person must wait after a 429: until the breached limit's window lets one
+    request through again (Flask-Limiter), else the Retry-After the error carries."""
+    from lms.extensions import limiter
+
+    limit = limiter.current_limit
+    if limit is not None and limit.breached:
+        with contextlib.suppress(Exception):  # storage gone: no wait is known, not a 500
+            return max(1, math.ceil(limit.window[0] - time.time()))  # window: (reset, left)
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int | float):
+        return max(1, math.ceil(retry_after))
+    return None
+
+
+def wait_message(seconds: int) -> str:
+    """'Please wait 2 minutes before trying again.', in the reader's language; rounded up, so
+    that trying again after the time said works."""
+    if seconds < 60:
+        wait = dt.timedelta(seconds=seconds)
+    elif seconds < 3600:
+        wait = dt.timedelta(minutes=math.ceil(seconds / 60))
+    else:
+        wait = dt.timedelta(hours=math.ceil(seconds / 3600))
+    # threshold=1: "50 seconds" stays seconds (Babel would round it to "1 minute").
+    spoken = format_timedelta(wait, threshold=1)
+    return _("Please wait %(wait)s before trying again.", wait=spoken)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -108,7 +141,12 @@ def register_error_handlers(app: Flask) -> None:
         # Werkzeug's own descriptions are generic English; ours are friendlier. Views that
         # abort with a specific message pass it as the description.
         custom = error.description if getattr(error, "lms_message", False) else None
+        wait = seconds_until_retry(error) if code == 429 else None
+        if wait is not None:
+            custom = wait_message(wait)
         response = make_response(render_error(code, custom))
+        if wait is not None:
+            response.headers["Retry-After"] = str(wait)  # RFC 9110 10.2.3
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 15.5.6
         return response

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 ALLOWED_TAGS = {
     "a",
@@ -30,6 +31,8 @@ ALLOWED_TAGS = {
     "h5",
     "h6",
     "hr",
+    "input",
+    "label",
     "li",
     "ol",
     "p",
@@ -55,6 +58,19 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
 }
+#: Task lists ("- [ ] step") are the only use of classes and of <input>: every input that
+#: survives sanitising is a disabled checkbox, whatever the source said, so nothing typed
+#: into an answer can become a working form control.
+ALLOWED_CLASSES = {
+    "ul": {"contains-task-list"},
+    "ol": {"contains-task-list"},
+    "li": {"task-list-item"},
+    "input": {"task-list-item-checkbox"},
+}
+FORCED_ATTRIBUTE_VALUES = {"input": {"type": "checkbox", "disabled": "disabled"}}
+ALLOWED_ATTRIBUTE_VALUES = {"input": {"checked": {"checked", ""}}}
+_INPUT = re.compile(r"<input\b[^>]*>")
+_CHECKBOX = '<input class="task-list-item-checkbox"'
 URL_SCHEMES = {"http", "https", "mailto"}
 
 #: Resolves a relative link found in the Markdown (e.g. "02-next.md") to a URL, or None.
@@ -71,8 +87,10 @@ class Rendered:
 
 
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
-        ["table", "strikethrough"]
+    return (
+        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+        .enable(["table", "strikethrough"])
+        .use(tasklists_plugin)
     )
 
 
@@ -101,7 +119,7 @@ def render(source: str, resolve_link: LinkResolver | None = None) -> Rendered:
             toc.append((int(token.tag[1]), anchor, title))
         if token.type == "inline" and token.children:
             _rewrite_links(token.children, resolve_link)
-            words.append(token.content)
+            words.append(_label_task(token))
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})
     return Rendered(html=clean(html), toc=toc, text=" ".join(words))
 
@@ -117,16 +135,42 @@ def _rewrite_links(children: list[Token], resolve_link: LinkResolver | None) -> 
                 child.attrSet("href", resolved)
 
 
+def _label_task(inline: Token) -> str:
+    """Wrap a task's checkbox and its text in one <label>, so the checkbox is announced with
+    its text; return the text for search (the plugin has taken the "[ ]" out of it)."""
+    children = inline.children or []
+    if not (children and children[0].type == "html_inline"):
+        return inline.content
+    if not children[0].content.startswith(_CHECKBOX):
+        return inline.content
+    children[0].content = "<label>" + children[0].content
+    children.append(Token("html_inline", "", 0, content="</label>"))
+    return inline.content
+
+
 def clean(html: str) -> str:
     """Sanitise HTML from any source: only harmless tags, attributes and URL schemes stay."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        tag_attribute_values=ALLOWED_ATTRIBUTE_VALUES,
+        set_tag_attribute_values=FORCED_ATTRIBUTE_VALUES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    # The sanitiser writes the attributes it forces in no fixed order: write each checkbox the
+    # same way every time, so that the same Markdown always gives the same HTML.
+    return _INPUT.sub(_checkbox, cleaned)
+
+
+def _checkbox(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    css = ' class="task-list-item-checkbox"' if "task-list-item-checkbox" in tag else ""
+    checked = " checked" if re.search(r"\bchecked\b", tag) else ""
+    return f'<input type="checkbox"{css} disabled{checked}>'
 
 
 def render_user_text(source: str) -> str:

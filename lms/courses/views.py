@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.assessments.pages import render_case_study
 from lms.courses import queries, services
-from lms.courses.models import Course
+from lms.courses.models import Course, ToolboxItem
+from lms.courses.toolbox import split_at_template, template_filename, template_markdown
 from lms.reports import dashboards
 from lms.search import queries as search_queries
 
@@ -96,7 +106,15 @@ def complete_lesson(course_slug: str, lesson_slug: str):  # type: ignore[no-unty
         flash(_("Lesson marked as complete."), "success")
     else:
         flash(_("Lesson marked as not complete."), "info")
-    return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=lesson.slug))
+    # Back to the form, not the top of a long lesson: the message and "Next lesson" are there.
+    return redirect(
+        url_for(
+            "courses.lesson",
+            course_slug=course.slug,
+            lesson_slug=lesson.slug,
+            _anchor="completion",
+        )
+    )
 
 
 @bp.route("/<course_slug>/toolbox")
@@ -105,11 +123,34 @@ def toolbox(course_slug: str):  # type: ignore[no-untyped-def]
     return render_template("courses/toolbox.html", course=course, items=queries.toolbox_in(course))
 
 
+def _toolbox_item(course: Course, item_slug: str) -> ToolboxItem:
+    items = queries.toolbox_in(course, item_slug) or abort(404)
+    return items[0]
+
+
 @bp.route("/<course_slug>/toolbox/<item_slug>")
 def toolbox_item(course_slug: str, item_slug: str):  # type: ignore[no-untyped-def]
     course = _course(course_slug)
-    items = queries.toolbox_in(course, item_slug) or abort(404)
-    return render_template("courses/toolbox_item.html", course=course, item=items[0])
+    item = _toolbox_item(course, item_slug)
+    return render_template(
+        "courses/toolbox_item.html",
+        course=course,
+        item=item,
+        template=template_markdown(item.body_markdown),
+        parts=split_at_template(item.body_html),
+    )
+
+
+@bp.route("/<course_slug>/toolbox/<item_slug>/template.md")
+def toolbox_template(course_slug: str, item_slug: str):  # type: ignore[no-untyped-def]
+    course = _course(course_slug)
+    item = _toolbox_item(course, item_slug)
+    template = template_markdown(item.body_markdown) or abort(404)
+    return Response(
+        f"# {item.title}\n\n{template}",
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="{template_filename(item)}"'},
+    )
 
 
 @bp.route("/<course_slug>/modules/<module_slug>/case-study")

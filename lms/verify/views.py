@@ -30,12 +30,13 @@ _lookup_limit = limiter.shared_limit(verify_rate_limit, scope=CERTIFICATE_LOOKUP
 @bp.route("/<path:certificate_id>")
 @_lookup_limit
 def by_id(certificate_id: str):  # type: ignore[no-untyped-def]
-    canonical = normalise_public_id(certificate_id)
+    typed = id_in_pasted_text(certificate_id)
+    canonical = normalise_public_id(typed)
     if canonical is None:
         return render_template(
             "verify/not_found.html",
-            typed=certificate_id[:60],
-            mistyped=_looks_like_an_id(certificate_id),
+            typed=typed[:60],
+            mistyped=_looks_like_an_id(typed),
         ), 404
     if canonical != certificate_id:
         return redirect(url_for("verify.by_id", certificate_id=canonical), 301)
@@ -51,9 +52,10 @@ def by_id(certificate_id: str):  # type: ignore[no-untyped-def]
 def form():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return render_template("verify/form.html")
-    typed = request.form.get("certificate_id", "").strip()
+    typed = id_in_pasted_text(request.form.get("certificate_id", ""))
     if typed:
-        return redirect(url_for("verify.by_id", certificate_id=typed[:80]))
+        canonical = normalise_public_id(typed[:80]) or typed[:80]
+        return redirect(url_for("verify.by_id", certificate_id=canonical))
     try:
         token = _submitted_credential()
     except NotACredential as error:
@@ -71,6 +73,16 @@ def _submitted_credential() -> str:
     if pasted.strip():
         return credential_from_text(pasted[:200_000])
     raise NotACredential(_("Type a certificate id, paste a credential, or choose a file."))
+
+
+def id_in_pasted_text(text: str) -> str:
+    """The id in what was typed or pasted: the text itself, or the last part of a verify link
+    ("https://host/verify/CC-…/", with spaces or line breaks around it, a query or an anchor).
+    Ids never hold "/", "?" or "#", so anything up to the last "/" is the link's address."""
+    text = text.strip()
+    for mark in ("#", "?"):
+        text = text.split(mark, 1)[0]
+    return text.rstrip("/").rsplit("/", 1)[-1].strip()
 
 
 def _looks_like_an_id(text: str) -> bool:

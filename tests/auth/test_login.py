@@ -218,3 +218,22 @@ def test_sessions_are_recorded_on_the_server(client):
     assert rows[0].revoked_at is None
     client.post("/auth/logout")
     assert db.session.get(UserSession, rows[0].id).revoked_at is not None
+
+
+def _autofocused(html: str) -> list[str]:
+    import re
+
+    return re.findall(
+        r'<input [^>]*\bautofocus\b[^>]*\bid="(\w+)"|<input [^>]*\bid="(\w+)"[^>]*\bautofocus\b',
+        html,
+    )
+
+
+def test_the_login_page_starts_in_the_e_mail_field_and_a_retry_in_the_password(client):
+    fresh = client.get("/auth/login").get_data(as_text=True)
+    assert [a or b for a, b in _autofocused(fresh)] == ["email"]
+    trainee(email="known@example.org")
+    retry = client.post("/auth/login", data={"email": "known@example.org", "password": "x" * 14})
+    assert [a or b for a, b in _autofocused(retry.get_data(as_text=True))] == ["password"]
+    empty = client.post("/auth/login", data={"email": "", "password": ""})
+    assert [a or b for a, b in _autofocused(empty.get_data(as_text=True))] == ["email"]

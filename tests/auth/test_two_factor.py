@@ -137,6 +137,9 @@ def test_login_needs_the_code_after_the_password(app, client):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/auth/login/code")
     assert client.get("/account/").status_code == 302
+    code_page = client.get("/auth/login/code").get_data(as_text=True)
+    assert re.search(r'<input [^>]*\bautofocus\b[^>]*id="code"', code_page)
+    assert code_page.count("autofocus") == 1
 
     wrong = code_step(client, "123456" if totp_code(secret) != "123456" else "654321")
     assert wrong.status_code == 422

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -49,6 +50,37 @@ def test_ids_typed_loosely_resolve_and_a_typo_is_named(client, issued):
 def test_the_form_takes_an_id(client, issued):
     response = client.post("/verify", data={"certificate_id": issued.public_id.lower()})
     assert response.status_code == 302
+
+
+def test_a_pasted_verify_link_in_the_form_finds_the_certificate(client, issued):
+    canonical = f"/verify/{issued.public_id}"
+    for pasted in (
+        f"https://lms.example.test{canonical}",
+        f"  \n http://other-host:5000{canonical}/ \r\n",
+        f"lms.example.test{canonical.lower()}?lang=de#results",
+        f"{issued.public_id}/",
+    ):
+        response = client.post("/verify", data={"certificate_id": pasted})
+        assert response.status_code == 302, pasted
+        assert response.headers["Location"].endswith(canonical), pasted
+    assert client.get(canonical).status_code == 200
+
+
+def test_a_trailing_slash_leads_to_the_certificate_and_unknown_ids_stay_unknown(client, issued):
+    response = client.get(f"/verify/{issued.public_id}/")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(f"/verify/{issued.public_id}")
+    typo = issued.public_id[:-1] + ("X" if issued.public_id[-1] != "X" else "Y")
+    mistyped = client.post("/verify", data={"certificate_id": f"https://host/verify/{typo}"})
+    page = client.get(mistyped.headers["Location"])
+    assert page.status_code == 404
+    assert "mistyped" in page.get_data(as_text=True)
+    assert typo in page.get_data(as_text=True)
+    unknown = client.get("/verify/CC-0000-0000-0000-0000-0000/", follow_redirects=True)
+    assert unknown.status_code == 404
+    assert "No certificate with this id" in unknown.get_data(as_text=True)
+    nothing = client.post("/verify", data={"certificate_id": "https://host/verify/"})
+    assert client.get(nothing.headers["Location"]).status_code == 404
 
 
 def test_pasting_the_credential_or_its_json(client, issued):
@@ -234,3 +266,35 @@ def test_admin_renews_and_the_old_certificate_points_to_the_new(client, issued):
     assert "SUPERSEDED" in old_page
     assert new_id in old_page
     assert "VALID" in client.get(f"/verify/{new_id}").get_data(as_text=True)
+
+
+def _lookups_until_refused(app, client, headers=None):
+    usual = app.config["VERIFY_RATE_LIMIT"]
+    app.config["VERIFY_RATE_LIMIT"] = "3 per minute"
+    try:
+        for n in range(4):
+            response = client.get(f"/verify/CC-{n:04d}-AAAA-BBBB-CCCC-DDDD", headers=headers)
+    finally:
+        app.config["VERIFY_RATE_LIMIT"] = usual
+    assert response.status_code == 429
+    return response
+
+
+def test_a_refused_lookup_says_how_long_to_wait_and_sets_retry_after(app, client, issued):
+    response = _lookups_until_refused(app, client)
+    wait = int(response.headers["Retry-After"])
+    assert 1 <= wait <= 61
+    page = response.get_data(as_text=True)
+    assert "Too many attempts" in page
+    assert re.search(r"Please wait (\d+ seconds|1 minute|2 minutes) before trying again\.", page)
+
+
+def test_the_wait_is_said_in_the_readers_language(app, client, issued):
+    german = _lookups_until_refused(app, client, {"Accept-Language": "de"})
+    assert re.search(r"\d+ (Sekunden|Minuten?)\b", german.get_data(as_text=True))
+    from lms.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+    french = _lookups_until_refused(app, client, {"Accept-Language": "fr"})
+    assert re.search(r"\d+\s(secondes|minutes?)\b", french.get_data(as_text=True))

@@ -60,6 +60,49 @@ def test_marking_a_lesson_complete_moves_the_progress(client, shipped_courses):
     assert "Continue:" in course_page
 
 
+def test_marking_a_lesson_complete_comes_back_to_the_form_with_the_message_and_the_way_on(
+    client, shipped_courses
+):
+    learner = trainee()
+    course = _course(COACH)
+    enrol(course.id, (learner, MemberRole.TRAINEE))
+    first, second = course.modules[0].lessons[:2]
+    login(client, learner.email)
+    url = f"/courses/{COACH}/lessons/{first.slug}"
+    response = client.post(url + "/complete", data={"completed": "1"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{url}#completion")
+    page = client.get(url).get_data(as_text=True)
+    section = page[page.index('id="completion"') :]
+    section = section[: section.index("</section>")]
+    assert "Lesson marked as complete." in section
+    assert page.count("Lesson marked as complete.") == 1  # not at the top as well
+    assert page.index('id="completion"') < page.index("Lesson marked as complete.")
+    assert "Next lesson:" in section
+    assert f'href="/courses/{COACH}/lessons/{second.slug}"' in section
+    # Taking it back is said in the same place, and "Next lesson" goes with the completion.
+    client.post(url + "/complete", data={"completed": "0"})
+    page = client.get(url).get_data(as_text=True)
+    section = page[page.index('id="completion"') :]
+    assert "Lesson marked as not complete." in section[: section.index("</section>")]
+    assert "Next lesson:" not in page
+
+
+def test_the_last_lesson_once_complete_leads_back_to_the_course(client, shipped_courses):
+    learner = trainee()
+    course = _course(COACH)
+    enrol(course.id, (learner, MemberRole.TRAINEE))
+    last = course.modules[-1].lessons[-1]
+    login(client, learner.email)
+    url = f"/courses/{COACH}/lessons/{last.slug}"
+    client.post(url + "/complete", data={"completed": "1"})
+    page = client.get(url).get_data(as_text=True)
+    section = page[page.index('id="completion"') :]
+    section = section[: section.index("</section>")]
+    assert "Next lesson:" not in section
+    assert f'href="/courses/{COACH}/">Back to the course' in section
+
+
 def test_a_trainer_cannot_mark_lessons_and_a_get_changes_nothing(client, shipped_courses):
     teacher = trainer()
     course = _course(COACH)
@@ -116,6 +159,7 @@ def test_access_matrix_for_course_pages(app, db_session, shipped_courses):
         f"/courses/{COACH}/lessons/{lesson_slug}",
         f"/courses/{COACH}/toolbox",
         f"/courses/{COACH}/toolbox/sig-charter",
+        f"/courses/{COACH}/toolbox/sig-charter/template.md",
         f"/courses/{COACH}/derivation",
     ):
         check_access(
