@@ -295,6 +295,11 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("courses.toolbox", "/courses/{course}/toolbox", get=SIGNED_IN),
     Row("courses.toolbox_item", "/courses/{course}/toolbox/{toolbox_item}", get=SIGNED_IN),
+    Row(
+        "courses.toolbox_template",
+        "/courses/{course}/toolbox/{toolbox_item}/template.md",
+        get=SIGNED_IN,
+    ),
     Row("courses.case_study", "/courses/{course}/modules/{module_slug}/case-study", get=SIGNED_IN),
     Row(
         "courses.progress",
