@@ -88,11 +88,12 @@ def test_marking_a_lesson_complete_comes_back_to_the_form_with_the_message_and_t
     assert "Next lesson:" not in page
 
 
-def test_the_last_lesson_once_complete_leads_back_to_the_course(client, shipped_courses):
+def test_the_last_lesson_of_a_module_once_complete_leads_to_its_case_study(client, shipped_courses):
     learner = trainee()
     course = _course(COACH)
     enrol(course.id, (learner, MemberRole.TRAINEE))
-    last = course.modules[-1].lessons[-1]
+    module = course.modules[-1]
+    last = module.lessons[-1]
     login(client, learner.email)
     url = f"/courses/{COACH}/lessons/{last.slug}"
     client.post(url + "/complete", data={"completed": "1"})
@@ -100,7 +101,7 @@ def test_the_last_lesson_once_complete_leads_back_to_the_course(client, shipped_
     section = page[page.index('id="completion"') :]
     section = section[: section.index("</section>")]
     assert "Next lesson:" not in section
-    assert f'href="/courses/{COACH}/">Back to the course' in section
+    assert f'href="/courses/{COACH}/modules/{module.slug}/case-study">Case study:' in section
 
 
 def test_a_trainer_cannot_mark_lessons_and_a_get_changes_nothing(client, shipped_courses):

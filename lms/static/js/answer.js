@@ -53,9 +53,15 @@
     }).then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
       if (response.redirected || !json) { throw new Error("expired"); }
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      return response.json().then(function (body) {
+        // Signed out, or a form token from a session that is gone.
+        if (response.status === 401 || (response.status === 400 && body.error !== "invalid")) {
+          throw new Error("expired");
+        }
+        return { ok: response.ok, body: body };
+      });
     }).then(function (result) {
-      if (result.ok) {
+      if (result.ok && result.body.version !== undefined) {
         field("submission_id").value = result.body.submission_id;
         field("version").value = result.body.version;
         savedText = sent;
@@ -63,7 +69,7 @@
         if (!dirty()) { forget(); }
       } else {
         if (result.body.error === "conflict" || result.body.error === "refused") { stopped = true; }
-        say(result.body.message);
+        say(result.body.message || form.dataset.offlineText);
       }
     }).catch(function (error) {
       say(error.message === "expired" ? form.dataset.expiredText : form.dataset.offlineText);
