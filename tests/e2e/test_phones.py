@@ -258,13 +258,17 @@ def test_the_menu_opens_with_its_button_and_from_the_keyboard(phones):
 
 def test_without_javascript_the_menu_is_shown(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": WIDTH, "height": HEIGHT}, java_script_enabled=False
+        base_url=live_server.url,
+        viewport={"width": WIDTH, "height": HEIGHT},
+        java_script_enabled=False,
     )
     try:
         page = context.new_page()
         page.goto("/auth/login")
         assert not page.locator(".menu-toggle").is_visible()
-        assert page.locator("#site-menu").get_by_role("link", name="Verify a certificate").is_visible()
+        assert (
+            page.locator("#site-menu").get_by_role("link", name="Verify a certificate").is_visible()
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     finally:
         context.close()
