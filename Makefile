@@ -1,5 +1,7 @@
 # The two commands a new user needs: `make run` and `make test`.
 PYTHON ?= python3
+## the port `make run` and `make serve` listen on: `make run PORT=5050`
+PORT ?= 5000
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -12,19 +14,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
-## Translations are compiled from the .po catalogues (the .mo files are not kept in git);
-## axe-core, for the accessibility test, comes from package-lock.json into node_modules/.
+## Translations are compiled from the .po catalogues (the .mo files are not kept in git).
+## `make run` needs Python and make only; axe-core, which only the accessibility test uses,
+## comes from package-lock.json into node_modules/ (npm) for `make test`.
 CATALOGUES := $(wildcard lms/translations/*/LC_MESSAGES/messages.po)
 PYBABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
 	--ignore-dirs='.* __pycache__ node_modules' --add-location=file --sort-by-file \
 	--project='Cooperation Coach Accreditation' --copyright-holder='' -w 100
 
-install: $(STAMP) $(CATALOGUES:.po=.mo) node_modules/.package-lock.json
+install: $(STAMP) $(CATALOGUES:.po=.mo)
+
+.PHONY: test-tools
+test-tools: node_modules/.package-lock.json
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 node_modules/.package-lock.json: package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed for the accessibility test's axe-core: install Node.js, or run .ci/run, which installs it"; exit 1; }
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -37,17 +44,17 @@ translations: $(STAMP)
 		--ignore-pot-creation-date
 	$(MAKE) install
 
-## make run: install, migrate, load the demo data and serve on http://127.0.0.1:5000
+## make run: install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)
 ## (`lms demo --migrate` migrates and loads in one start; the bytecode is compiled first, so
 ## neither command compiles the app's modules again, even under PYTHONDONTWRITEBYTECODE)
 run: install
 	$(BIN)/python -m compileall -q lms migrations
 	$(BIN)/lms demo --migrate
-	$(BIN)/lms run --host 127.0.0.1 --port 5000
+	$(BIN)/lms run --host 127.0.0.1 --port $(PORT)
 
 ## make serve: serve without touching the data
 serve: install
-	$(BIN)/lms run --host 127.0.0.1 --port 5000
+	$(BIN)/lms run --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -61,7 +68,7 @@ format: install
 ## LMS_TEST_DATABASE_URL is set (browser tests run in the first pass when LMS_E2E=1).
 PYTEST := $(BIN)/pytest -n 2 --dist loadfile
 
-test: lint
+test: lint test-tools
 	env -u LMS_TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$LMS_TEST_DATABASE_URL"; \

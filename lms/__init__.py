@@ -209,10 +209,12 @@ def _register_template_helpers(app: Flask) -> None:
     from markupsafe import Markup
 
     from lms.accounts.models import Role
-    from lms.markdown import render_user_text
+    from lms.markdown import render_user_text, table_label
 
     app.jinja_env.globals.update(Role=Role, get_locale=get_locale)
-    app.jinja_env.filters["markdown"] = lambda text: Markup(render_user_text(text or ""))  # noqa: S704 (sanitised by nh3)
+    app.jinja_env.filters["markdown"] = lambda text: Markup(  # noqa: S704 (sanitised by nh3)
+        render_user_text(text or "", table_label=table_label())
+    )
     app.jinja_env.filters["age"] = _age
 
     @app.context_processor

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import socket
 import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, NoAppException, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, run_command, with_appcontext
 
 from lms.config import ConfigError
 from lms.serve import serve
@@ -29,11 +32,56 @@ class _Commands(FlaskGroup):
         return sorted({*super().list_commands(ctx), "db"})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "run":
+            return _run_on_a_free_port
         if name == "db":
             from flask_migrate.cli import db as database_commands
 
             return database_commands
         return super().get_command(ctx, name)
+
+
+def port_is_taken(host: str, port: int) -> bool:
+    """Whether something already listens on host:port (as the server would bind it)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return False  # an unknown host: the server's own message says so
+    family, kind, protocol, _name, address = infos[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return True
+    return False
+
+
+def _checked_run() -> click.Command:
+    """Flask's `run`, which first says in one line when the port is taken and how to choose
+    another (instead of starting the app and its scheduler, then failing to bind)."""
+    command = copy.copy(run_command)
+    serve_app = run_command.callback
+    if serve_app is None:  # pragma: no cover (Flask's run always has one)
+        return run_command
+
+    @functools.wraps(serve_app)
+    def callback(*args: object, **options: object) -> object:
+        host, port = str(options["host"]), int(str(options["port"]))
+        if port_is_taken(host, port):
+            click.echo(
+                f"Error: port {port} on {host} is already in use; stop what uses it or choose "
+                f"another port: make run PORT={port + 1} (or lms run --port {port + 1}).",
+                err=True,
+            )
+            sys.exit(1)
+        return serve_app(*args, **options)
+
+    command.callback = callback
+    return command
+
+
+_run_on_a_free_port = _checked_run()
 
 
 @click.group(cls=_Commands, create_app=_create_app, add_version_option=False)

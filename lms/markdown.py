@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import escape
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 ALLOWED_TAGS = {
@@ -102,8 +103,18 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
-def render(source: str, resolve_link: LinkResolver | None = None) -> Rendered:
-    """Render Markdown to sanitised HTML, collecting headings and plain text on the way."""
+#: What a screen reader announces for a table's scrollable frame when no label is given.
+DEFAULT_TABLE_LABEL = "Table (scrolls sideways)"
+
+
+def render(
+    source: str, resolve_link: LinkResolver | None = None, *, table_label: str | None = None
+) -> Rendered:
+    """Render Markdown to sanitised HTML, collecting headings and plain text on the way.
+
+    Every table comes inside a frame that scrolls sideways (see `scrollable_tables`), labelled
+    `table_label`: in the language of the text, as it is stored with it.
+    """
     tokens = _PARSER.parse(source)
     toc: list[tuple[int, str, str]] = []
     used: set[str] = set()
@@ -121,7 +132,8 @@ def render(source: str, resolve_link: LinkResolver | None = None) -> Rendered:
             _rewrite_links(token.children, resolve_link)
             words.append(_label_task(token))
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})
-    return Rendered(html=clean(html), toc=toc, text=" ".join(words))
+    html = scrollable_tables(clean(html), table_label or DEFAULT_TABLE_LABEL)
+    return Rendered(html=html, toc=toc, text=" ".join(words))
 
 
 def _rewrite_links(children: list[Token], resolve_link: LinkResolver | None) -> None:
@@ -173,6 +185,31 @@ def _checkbox(match: re.Match[str]) -> str:
     return f'<input type="checkbox"{css} disabled{checked}>'
 
 
-def render_user_text(source: str) -> str:
+#: The frame around a table: a region with a name, focusable so that the keyboard can scroll it.
+_TABLE_FRAME = '<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+
+
+def scrollable_tables(html: str, label: str) -> str:
+    """Put each table of sanitised HTML in a frame that scrolls sideways on a narrow screen.
+
+    Added after `clean`, which allows neither `div` nor these attributes in what it is given;
+    the sanitiser's output is well-formed and gives `table` no attributes, so each `<table>`
+    has its `</table>` and plain replacement keeps the frames balanced.
+    """
+    frame = _TABLE_FRAME.format(label=escape(label))
+    return html.replace("<table>", frame + "<table>").replace("</table>", "</table></div>")
+
+
+def table_label(language: str | None = None) -> str:
+    """The frames' label in `language` (course content), or in the current one (people's text)."""
+    from flask_babel import force_locale, gettext
+
+    if language is None:
+        return gettext("Table (scrolls sideways)")
+    with force_locale(language):
+        return gettext("Table (scrolls sideways)")
+
+
+def render_user_text(source: str, *, table_label: str | None = None) -> str:
     """Render what a person typed (answers, feedback) to safe HTML."""
-    return render(source).html
+    return render(source, table_label=table_label).html

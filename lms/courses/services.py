@@ -32,7 +32,7 @@ from lms.courses.models import (
     ToolboxItem,
 )
 from lms.db import db, utcnow
-from lms.markdown import render
+from lms.markdown import render, table_label
 from lms.search import services as search
 from lms.signals import lesson_completed
 from lms.urls import path_for
@@ -205,7 +205,11 @@ def _import_lessons(
             lesson = Lesson(course_id=course.id, slug=lesson_spec.slug)
             db.session.add(lesson)
             existing[lesson.slug] = lesson
-        rendered = render(lesson_spec.body, _resolver(lesson_spec.path, urls))
+        rendered = render(
+            lesson_spec.body,
+            _resolver(lesson_spec.path, urls),
+            table_label=table_label(course.language),
+        )
         lesson.module_id, lesson.position = module.id, lesson_spec.position
         lesson.title, lesson.minutes, lesson.required = (
             lesson_spec.title,
@@ -236,7 +240,11 @@ def _import_toolbox(
         item.module_id, item.title = module.id, item_spec.title
         item.purpose, item.when_to_use = item_spec.purpose, item_spec.when_to_use
         item.body_markdown = item_spec.body
-        item.body_html = render(item_spec.body, _resolver(item_spec.path, urls)).html
+        item.body_html = render(
+            item_spec.body,
+            _resolver(item_spec.path, urls),
+            table_label=table_label(course.language),
+        ).html
         item.retired_at = None
         seen.add(item.slug)
 
@@ -260,8 +268,11 @@ def _import_assessment(
         db.session.add(case)
     case.title = spec.case_study.title
     case.body_markdown = spec.case_study.body
-    case.body_html = render(spec.case_study.body, _resolver(spec.case_study.path, urls)).html
-    case.marking_notes_html = render(spec.case_study.marking_notes).html
+    label = table_label(course.language)  # the frames' label, in the language of the content
+    case.body_html = render(
+        spec.case_study.body, _resolver(spec.case_study.path, urls), table_label=label
+    ).html
+    case.marking_notes_html = render(spec.case_study.marking_notes, table_label=label).html
     case.retired_at = None
     db.session.flush()
     for criterion_spec in spec.criteria:
