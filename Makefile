@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 ## Translations are compiled from the .po catalogues (the .mo files are not kept in git);
 ## axe-core, for the accessibility test, comes from package-lock.json into node_modules/.
 CATALOGUES := $(wildcard lms/translations/*/LC_MESSAGES/messages.po)
-PYBABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+PYBABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 \
 	--ignore-dirs='.* __pycache__ node_modules' --add-location=file --sort-by-file \
 	--project='Cooperation Coach Accreditation' --copyright-holder='' -w 100
 

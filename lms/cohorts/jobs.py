@@ -11,7 +11,8 @@ from lms.accounts.models import User
 from lms.assessments.models import Submission, SubmissionState
 from lms.cohorts.models import CohortDeadline, CohortMember, MemberRole
 from lms.db import db
-from lms.i18n import DEFAULT_TIMEZONE, datetime_local, speaking_to
+from lms.i18n import DEFAULT_TIMEZONE
+from lms.messages import Message
 from lms.notifications import services as notifications
 
 #: Days before a deadline at which trainees are reminded, largest first.
@@ -58,22 +59,15 @@ def deadline_reminders(now: dt.datetime) -> str:
             module = deadline.module
             reader = db.session.get(User, user_id)
             zone = reader.timezone if reader is not None and reader.timezone else DEFAULT_TIMEZONE
-            with speaking_to(reader):
-                notifications.notify(
-                    user_id,
-                    "deadline_reminder",
-                    _(
-                        "The case study “%(title)s” is due in %(when)s",
-                        title=module.title,
-                        when=_("1 day") if days == 1 else _("%(n)d days", n=days),
-                    ),
-                    body=_(
-                        "Due %(date)s (%(zone)s time).",
-                        date=datetime_local(deadline.due_at, zone),
-                        zone=zone,
-                    ),
-                    link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
-                )
+            notifications.notify(
+                user_id,
+                "deadline_reminder",
+                Message.of("notification.deadline_reminder", title=module.title, days=days),
+                body=Message.of(
+                    "notification.deadline_reminder.body", date=deadline.due_at, zone=zone
+                ),
+                link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
+            )
             sent += 1
     db.session.flush()
     return _("%(n)d reminders sent", n=sent)
