@@ -77,7 +77,7 @@ def test_a_french_reader_sees_checks_and_notifications_in_french(
 
     page.goto(f"/verify/{ids['valid']}")
     checks = page.locator(".checks").inner_text()
-    assert "signé avec la clé" in checks
+    assert "signée avec la clé" in checks
     screenshot(page, "i18n-fr-verify")
     page.goto(f"/verify/{ids['revoked']}")
     assert "RÉVOQUÉ le" in page.locator(".checks").inner_text()
