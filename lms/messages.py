@@ -194,7 +194,12 @@ class Message:
         values = self.values
         shown = {name: _localised(value, values) for name, value in values.items()}
         if isinstance(entry, Plural):
-            pattern = translations.ungettext(entry.singular, entry.plural, int(values[entry.count]))
+            count = int(values[entry.count])
+            pattern = translations.ungettext(entry.singular, entry.plural, count)
+            if pattern in (entry.singular, entry.plural) and count != 1:
+                # A catalogue that knows only the plural as a message of its own (the texts
+                # were so before they had a singular): better its translation than English.
+                pattern = translations.ugettext(entry.plural)
         elif entry is None:
             return self.id  # a row written by a newer version that knows more ids
         else:
