@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateStatus
@@ -66,7 +67,7 @@ def expiry_reminders(now: dt.datetime) -> str:
         _remind(certificate, days)
         sent += 1
     db.session.flush()
-    return _("%(n)d reminders sent", n=sent)
+    return ngettext("%(n)d reminder sent", "%(n)d reminders sent", sent, n=sent)
 
 
 def _remind(certificate: Certificate, days: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.accounts.models import User
 from lms.assessments.models import Submission, SubmissionState
@@ -70,7 +70,7 @@ def deadline_reminders(now: dt.datetime) -> str:
             )
             sent += 1
     db.session.flush()
-    return _("%(n)d reminders sent", n=sent)
+    return ngettext("%(n)d reminder sent", "%(n)d reminders sent", sent, n=sent)
 
 
 def _not_handed_in(deadline: CohortDeadline) -> list[int]:
