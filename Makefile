@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 ## `make run` needs Python and make only; axe-core, which only the accessibility test uses,
 ## comes from package-lock.json into node_modules/ (npm) for `make test`.
 CATALOGUES := $(wildcard lms/translations/*/LC_MESSAGES/messages.po)
-PYBABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+PYBABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 \
 	--ignore-dirs='.* __pycache__ node_modules' --add-location=file --sort-by-file \
 	--project='Cooperation Coach Accreditation' --copyright-holder='' -w 100
 

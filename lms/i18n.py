@@ -139,6 +139,15 @@ def time_local(value: Any) -> str:
     return str(format_time(to_user_timezone(value), "short", locale=locale))
 
 
+def colon(label: Any) -> str:
+    """A label followed by a colon as the language writes it: French puts a no-break space
+    before it ("Titulaire :"), English and German none."""
+    from flask_babel import get_locale
+
+    space = "\u00a0" if str(get_locale() or DEFAULT_LOCALE) == "fr" else ""
+    return f"{label}{space}:"
+
+
 def language_name(code: str | None) -> str:
     """A content language (BCP 47 code) named in the current interface language."""
     from babel import Locale, UnknownLocaleError
@@ -234,6 +243,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["colon"] = colon
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         language_name=language_name,

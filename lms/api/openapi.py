@@ -10,6 +10,7 @@ from lms.api.problems import PROBLEM_MIMETYPE, TYPES
 from lms.certificates.credentials import base_url
 from lms.certificates.models import CertificateStatus
 from lms.certificates.verification import CHECKS, MAX_TOKEN_LENGTH
+from lms.i18n import SUPPORTED_LOCALES
 from lms.urls import MAX_ID
 
 MAX_BATCH = 100
@@ -123,7 +124,18 @@ def _schemas() -> dict[str, Any]:
         "properties": {
             "check": {"type": "string", "enum": list(CHECKS)},
             "passed": {"type": ["boolean", "null"], "description": "null: not checked"},
-            "detail": {"type": "string"},
+            "detail": {
+                "type": "string",
+                "description": "What the check found, in English (stable words)",
+            },
+            "message_id": {
+                "type": "string",
+                "description": "Stable id of the detail, e.g. verify.signature.mismatch",
+            },
+            "message": {
+                "type": "string",
+                "description": "The detail in the response's `language`",
+            },
         },
     }
     verification = {
@@ -134,6 +146,11 @@ def _schemas() -> dict[str, Any]:
             "status": {"type": "string"},
             "checks": {"type": "array", "items": check},
             "certificate_id": {"type": ["string", "null"]},
+            "language": {
+                "type": "string",
+                "enum": list(SUPPORTED_LOCALES),
+                "description": "The language of each check's `message` (Accept-Language)",
+            },
         },
     }
     batch_item = {

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from lms.accounts.models import Role
@@ -26,6 +27,7 @@ from lms.certificates.verification import MAX_TOKEN_LENGTH, VerificationResult, 
 from lms.cohorts.models import Cohort
 from lms.db import db
 from lms.extensions import CERTIFICATE_LOOKUP_SCOPE, limiter, verify_rate_limit
+from lms.i18n import DEFAULT_LOCALE
 from lms.urls import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -309,12 +311,21 @@ def _token_from_request() -> str | None:
 
 
 def _verification_json(result: VerificationResult) -> dict[str, Any]:
+    """The verdict; each check's `detail` stays the stable English, with its `message_id`
+    and its `message` in the caller's language (Accept-Language, or the language cookie)."""
     return {
         "valid": result.valid,
         "status": result.status,
         "checks": [
-            {"check": check.name, "passed": check.passed, "detail": check.detail}
+            {
+                "check": check.name,
+                "passed": check.passed,
+                "detail": check.detail,
+                "message_id": check.message.id,
+                "message": check.message.text(),
+            }
             for check in result.checks
         ],
         "certificate_id": result.certificate_id,
+        "language": str(get_locale() or DEFAULT_LOCALE),
     }

@@ -6,11 +6,13 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.db import db
 from lms.i18n import speaking_to
+from lms.messages import Message
 from lms.notifications import services as notifications
 from lms.notifications.mail import queue_mail
 from lms.urls import absolute_url
@@ -65,26 +67,23 @@ def expiry_reminders(now: dt.datetime) -> str:
         _remind(certificate, days)
         sent += 1
     db.session.flush()
-    return _("%(n)d reminders sent", n=sent)
+    return ngettext("%(n)d reminder sent", "%(n)d reminders sent", sent, n=sent)
 
 
 def _remind(certificate: Certificate, days: int) -> None:
     holder, course = certificate.user, certificate.course
+    message = Message.of("notification.certificate_expiring", course=course.title, days=days)
+    notifications.notify(
+        holder.id,
+        "certificate_expiring",
+        message,
+        body=certificate.public_id,
+        link=f"/courses/{course.slug}/",
+        email=False,
+    )
     with speaking_to(holder):  # in the holder's language, not the job's
-        title = _(
-            "Your certificate for “%(course)s” expires in %(days)d days",
-            course=course.title,
-            days=days,
-        )
+        title = message.text()
         renew_url = absolute_url("courses.course", course_slug=course.slug)
-        notifications.notify(
-            holder.id,
-            "certificate_expiring",
-            title,
-            body=certificate.public_id,
-            link=f"/courses/{course.slug}/",
-            email=False,
-        )
         queue_mail(
             holder.email,
             title,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.courses.models import AccreditationRule, ContentVersion, Course
 from lms.db import db
-from lms.i18n import speaking_to
+from lms.messages import Message
 from lms.notifications.services import notify
 from lms.signals import trainee_became_eligible
 
@@ -30,25 +29,21 @@ def on_eligible(sender: Flask, **data: Any) -> None:
     certificate = services.issue_certificate(
         user, course, version, data["results"], pending=pending
     )
-    with speaking_to(user):
-        if pending:
-            notify(
-                user.id,
-                "certificate_pending",
-                _(
-                    "You completed “%(course)s”: your certificate awaits approval",
-                    course=course.title,
-                ),
-                link="/certificates/",
-            )
-        else:
-            notify(
-                user.id,
-                "certificate_issued",
-                _("Your certificate for “%(course)s” is ready", course=course.title),
-                body=certificate.public_id,
-                link="/certificates/",
-            )
+    if pending:
+        notify(
+            user.id,
+            "certificate_pending",
+            Message.of("notification.certificate_pending", course=course.title),
+            link="/certificates/",
+        )
+    else:
+        notify(
+            user.id,
+            "certificate_issued",
+            Message.of("notification.certificate_issued", course=course.title),
+            body=certificate.public_id,
+            link="/certificates/",
+        )
 
 
 def connect(app: Flask) -> None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -27,7 +26,7 @@ from lms.certificates.models import (
 )
 from lms.courses.models import LEVEL_NAMES, ContentVersion, Course
 from lms.db import db, utcnow
-from lms.i18n import speaking_to
+from lms.messages import Message
 from lms.notifications.services import notify
 
 log = logging.getLogger(__name__)
@@ -242,14 +241,13 @@ def revoke(certificate: Certificate, reason: str, actor: User | None) -> Certifi
         reason=text,
         previous=previous.value,
     )
-    with speaking_to(certificate.user):
-        notify(
-            certificate.user_id,
-            "certificate_revoked",
-            _("Your certificate %(id)s was revoked", id=certificate.public_id),
-            body=text,
-            link="/certificates/",
-        )
+    notify(
+        certificate.user_id,
+        "certificate_revoked",
+        Message.of("notification.certificate_revoked", id=certificate.public_id),
+        body=text,
+        link="/certificates/",
+    )
     return certificate
 
 

@@ -28,6 +28,7 @@ from lms.certificates.ids import normalise_public_id
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.queries import lookup, successor
 from lms.db import utcnow
+from lms.messages import Message
 
 __all__ = ["Check", "VerificationResult", "lookup", "normalise_public_id", "verify_token"]
 
@@ -44,7 +45,13 @@ class Check:
     name: str
     #: None: not checked (offline, or an earlier check failed).
     passed: bool | None
-    detail: str
+    #: What the check found, by message id: shown in the reader's language (`message.text()`).
+    message: Message
+
+    @property
+    def detail(self) -> str:
+        """What the check found in the stable English of the API and the command line."""
+        return self.message.english()
 
 
 @dataclass
@@ -71,9 +78,9 @@ signature_cache: BoundedCache[bool] = BoundedCache(2048)
 
 
 class _Failed(Exception):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, message_id: str, **params: Any) -> None:
+        self.message = Message.of(message_id, **params)
+        super().__init__(self.message.english())
 
 
 def _b64json(part: str) -> Any:
@@ -81,7 +88,7 @@ def _b64json(part: str) -> Any:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
         return json.loads(raw)
     except (binascii.Error, ValueError) as error:
-        raise _Failed("a part of the token is not base64url-encoded JSON") from error
+        raise _Failed("verify.format.not_base64_json") from error
 
 
 #: Well-formed credentials' (header, payload) by their SHA-256: decoding a 6 KB credential
@@ -93,12 +100,12 @@ def _parse(token: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
     """The token, its SHA-256, header and payload of a well-formed credential; _Failed
     otherwise."""
     if not isinstance(token, str):
-        raise _Failed("the credential must be text (a compact JWS)")
+        raise _Failed("verify.format.not_text")
     token = token.strip()
     if len(token) > MAX_TOKEN_LENGTH:
-        raise _Failed(f"the credential is longer than {MAX_TOKEN_LENGTH // 1024} KB")
+        raise _Failed("verify.format.too_long", kb=MAX_TOKEN_LENGTH // 1024)
     if not _COMPACT_JWS.match(token):
-        raise _Failed("not a compact JWS (three base64url parts separated by dots)")
+        raise _Failed("verify.format.not_compact_jws")
     digest = credentials.sha256(token)
     header, payload = parsed_cache.get_or_compute(digest, lambda: _read_parts(token))
     return token, digest, header, payload
@@ -108,42 +115,44 @@ def _read_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header_part, payload_part, _signature = token.split(".")
     header, payload = _b64json(header_part), _b64json(payload_part)
     if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise _Failed("the header and the payload must be JSON objects")
+        raise _Failed("verify.format.not_objects")
     if header.get("typ") != "JWT":
-        raise _Failed("the header's typ must be JWT")
+        raise _Failed("verify.format.typ")
     for claim in ("iss", "sub", "jti"):
         if not isinstance(payload.get(claim), str) or not payload[claim]:
-            raise _Failed(f"the required claim '{claim}' is missing or not text")
+            raise _Failed("verify.format.claim_not_text", claim=claim)
     for claim in ("nbf", "exp"):
         value = payload.get(claim)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise _Failed(f"the required claim '{claim}' is missing or not a number of seconds")
+            raise _Failed("verify.format.claim_not_seconds", claim=claim)
     if "iat" in payload and (
         not isinstance(payload["iat"], int) or isinstance(payload["iat"], bool)
     ):
-        raise _Failed("the claim 'iat' is not a number of seconds")
+        raise _Failed("verify.format.iat_not_seconds")
     types = payload.get("type")
     if not isinstance(types, list) or "OpenBadgeCredential" not in types:
-        raise _Failed("the payload is not an OpenBadgeCredential")
+        raise _Failed("verify.format.not_open_badge")
     return header, payload
 
 
 def _key_from_jwks(kid: str, jwks: object) -> Ed25519PublicKey:
     entries = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(entries, list):
-        raise _Failed('the key set given is not a JWKS ({"keys": [...]})')
+        raise _Failed("verify.signature.not_a_key_set")
     for entry in entries:
         if isinstance(entry, dict) and entry.get("kid") == kid:
             try:
                 return keys.public_key_from_jwk(entry)
             except (ValueError, binascii.Error) as error:
-                raise _Failed(f"the key {kid} in the key set is refused: {error}") from None
-    raise _Failed("the key named by the credential is not in the key set given")
+                raise _Failed(
+                    "verify.signature.key_set_key_refused", kid=kid, error=str(error)
+                ) from None
+    raise _Failed("verify.signature.not_in_key_set")
 
 
 def _key_from_database(
     kid: str, payload: dict[str, Any], known: Any = None
-) -> tuple[Ed25519PublicKey, str]:
+) -> tuple[Ed25519PublicKey, Message]:
     """`known`: a key's public columns read with the certificate (used if `kid` names it)."""
     key_id = keys.kid_from_header(kid)
     if known is not None and key_id is not None and known.kid == key_id:
@@ -151,30 +160,43 @@ def _key_from_database(
     else:
         key = keys.key_record(key_id) if key_id else None
     if key is None:
-        raise _Failed("the credential names a signing key that is not one of this issuer's keys")
-    note = f"signed with the issuer's key {key.kid}"
+        raise _Failed("verify.signature.unknown_key")
+    note = Message.of("verify.signature.ok", kid=key.kid)
     if key.revoked_at is not None:
+        revoked = _day(key.revoked_at)
         if key.compromised_at is not None and keys.signed_before_compromise(
             key, payload.get("iat")
         ):
-            note += (
-                f" (revoked on {key.revoked_at:%Y-%m-%d}, but signed before it was compromised"
-                f" on {key.compromised_at:%Y-%m-%d %H:%M} UTC)"
+            note = Message.of(
+                "verify.signature.ok_before_compromise",
+                kid=key.kid,
+                revoked=revoked,
+                compromised=_utc(key.compromised_at),
+                zone="UTC",
+            )
+        elif key.compromised_at:
+            raise _Failed(
+                "verify.signature.key_compromised",
+                kid=key.kid,
+                revoked=revoked,
+                compromised=_utc(key.compromised_at),
+                zone="UTC",
             )
         else:
-            since = (
-                f", compromised since {key.compromised_at:%Y-%m-%d %H:%M} UTC"
-                if key.compromised_at
-                else ""
-            )
-            raise _Failed(
-                f"the signing key {key.kid} was revoked on {key.revoked_at:%Y-%m-%d}{since}: "
-                "what it signed is no longer valid; ask the issuer for a re-issued credential"
-            )
+            raise _Failed("verify.signature.key_revoked", kid=key.kid, revoked=revoked)
     try:
         return keys.public_key(key), note
     except ValueError as error:
-        raise _Failed(f"the issuer's key {key.kid} is unusable: {error}") from None
+        raise _Failed("verify.signature.key_unusable", kid=key.kid, error=str(error)) from None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _day(value: dt.datetime) -> dt.date:
+    """The day (in UTC) a moment fell on, as the details name it."""
+    return _utc(value).date()
 
 
 def _check_signature(
@@ -184,25 +206,23 @@ def _check_signature(
     payload: dict[str, Any],
     jwks: object,
     known: Any = None,
-) -> str:
+) -> Message:
     alg = header.get("alg")
     if alg != "EdDSA":
-        raise _Failed(f"the algorithm {str(alg)[:20]!r} is not accepted: only EdDSA (Ed25519)")
+        raise _Failed("verify.signature.algorithm", alg=repr(str(alg)[:20]))
     extra = sorted(set(header) - ALLOWED_HEADERS)
     if extra:
-        raise _Failed(
-            f"the header field {extra[0][:20]!r} is not accepted: keys are taken only from the "
-            "issuer's published key set"
-        )
+        raise _Failed("verify.signature.header_field", field=repr(extra[0][:20]))
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
-        raise _Failed("the header names no signing key (kid)")
+        raise _Failed("verify.signature.no_kid")
     if len(kid) > keys.MAX_KID_LENGTH:
-        raise _Failed(f"the key id is longer than {keys.MAX_KID_LENGTH} characters")
+        raise _Failed("verify.signature.kid_too_long", n=keys.MAX_KID_LENGTH)
     if jwks is None:
         public, note = _key_from_database(kid, payload, known)
     else:
-        public, note = _key_from_jwks(kid, jwks), f"signed with the key {kid} of the key set"
+        public = _key_from_jwks(kid, jwks)
+        note = Message.of("verify.signature.ok_key_set", kid=kid)
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     cache_key = (digest, raw)
     if cache_key in signature_cache:
@@ -215,23 +235,21 @@ def _check_signature(
         signature = base64.urlsafe_b64decode(signature_part + "=" * (-len(signature_part) % 4))
         public.verify(signature, signing_input.encode("ascii"))
     except binascii.Error:
-        raise _Failed("the signature is not base64url-encoded") from None
+        raise _Failed("verify.signature.not_base64") from None
     except InvalidSignature:
-        raise _Failed(
-            "the signature does not match: the credential was altered, or not signed by this key"
-        ) from None
+        raise _Failed("verify.signature.mismatch") from None
     signature_cache.put(cache_key, True)
     return note
 
 
-def _check_issuer(payload: dict[str, Any]) -> str:
+def _check_issuer(payload: dict[str, Any]) -> Message:
     expected = credentials.issuer_id()
     issuer = payload.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if payload["iss"] != expected or issuer_id != expected:
         shown = str(payload["iss"])[:100]
-        raise _Failed(f"issued by {shown!r}, not by this issuer ({expected})")
-    return f"issued by {expected}"
+        raise _Failed("verify.issuer.other", claimed=repr(shown), expected=expected)
+    return Message.of("verify.issuer.ok", issuer=expected)
 
 
 def _parse_iso(value: object) -> int | None:
@@ -243,52 +261,53 @@ def _parse_iso(value: object) -> int | None:
         return None
 
 
-def _check_dates(payload: dict[str, Any], now: dt.datetime) -> str:
+def _check_dates(payload: dict[str, Any], now: dt.datetime) -> Message:
     nbf, exp = payload["nbf"], payload["exp"]
     if _parse_iso(payload.get("validFrom")) != nbf or (
         "validUntil" in payload and _parse_iso(payload.get("validUntil")) != exp
     ):
-        raise _Failed("validFrom/validUntil do not match the nbf/exp claims")
+        raise _Failed("verify.dates.claims_differ")
     start = dt.datetime.fromtimestamp(nbf, dt.UTC)
     end = dt.datetime.fromtimestamp(exp, dt.UTC)
     if now + LEEWAY < start:
-        raise _Failed(f"not valid yet: valid from {start:%Y-%m-%d %H:%M} UTC")
+        raise _Failed("verify.dates.not_yet", start=start, zone="UTC")
     if now - LEEWAY >= end:
-        raise _Failed(f"expired on {end:%Y-%m-%d}")
-    return f"valid from {start:%Y-%m-%d} until {end:%Y-%m-%d}"
+        raise _Failed("verify.dates.expired", end=end.date())
+    return Message.of("verify.dates.ok", start=start.date(), end=end.date())
 
 
-def _check_status(certificate: Certificate | None) -> str:
+def _check_status(certificate: Certificate | None) -> Message:
     if certificate is None:
-        raise _Failed("the issuer has no certificate with this id")
+        raise _Failed("verify.status.unknown")
     status = certificate.status
     if status == CertificateStatus.VALID:
-        return "in force: neither revoked nor suspended"
+        return Message.of("verify.status.ok")
     if status == CertificateStatus.REVOKED:
-        when = f" on {certificate.revoked_at:%Y-%m-%d}" if certificate.revoked_at else ""
-        raise _Failed(f"REVOKED{when}: {certificate.revocation_reason or 'no reason given'}")
+        # The reason is the issuer's own words, shown as written.
+        reason = certificate.revocation_reason or Message.of("verify.status.no_reason")
+        if certificate.revoked_at:
+            raise _Failed("verify.status.revoked", date=_day(certificate.revoked_at), reason=reason)
+        raise _Failed("verify.status.revoked_undated", reason=reason)
     if status == CertificateStatus.SUSPENDED:
-        when = f" since {certificate.suspended_at:%Y-%m-%d}" if certificate.suspended_at else ""
-        raise _Failed(f"SUSPENDED{when}")
+        if certificate.suspended_at:
+            raise _Failed("verify.status.suspended", date=_day(certificate.suspended_at))
+        raise _Failed("verify.status.suspended_undated")
     if status == CertificateStatus.EXPIRED:
-        raise _Failed(f"EXPIRED on {certificate.expires_at:%Y-%m-%d}")
+        raise _Failed("verify.status.expired", date=_day(certificate.expires_at))
     if status == CertificateStatus.SUPERSEDED:
         newer = successor(certificate)
-        raise _Failed(
-            "replaced by a renewed certificate" + (f" ({newer.public_id})" if newer else "")
-        )
-    raise _Failed("not issued (waiting for approval)")
+        if newer:
+            raise _Failed("verify.status.superseded", id=newer.public_id)
+        raise _Failed("verify.status.superseded_unknown")
+    raise _Failed("verify.status.pending")
 
 
-def _check_record(certificate: Certificate | None, digest: str) -> str:
+def _check_record(certificate: Certificate | None, digest: str) -> Message:
     if certificate is None or certificate.credential_sha256 is None:
-        raise _Failed("the issuer has no record of this credential")
+        raise _Failed("verify.record.none")
     if certificate.credential_sha256 != digest:
-        raise _Failed(
-            f"does not match the issuer's record of {certificate.public_id}: it was re-issued; "
-            "use the current credential from the verify page"
-        )
-    return f"matches the issuer's record of {certificate.public_id}"
+        raise _Failed("verify.record.reissued", id=certificate.public_id)
+    return Message.of("verify.record.ok", id=certificate.public_id)
 
 
 def verify_token(
@@ -307,23 +326,23 @@ def verify_token(
     moment = now or utcnow()
     results: dict[str, Check] = {}
 
-    def run(name: str, function: Callable[..., str], *args: Any) -> bool:
+    def run(name: str, function: Callable[..., Message], *args: Any) -> bool:
         try:
             results[name] = Check(name, True, function(*args))
         except _Failed as failure:
-            results[name] = Check(name, False, failure.detail)
+            results[name] = Check(name, False, failure.message)
         return bool(results[name].passed)
 
-    def skip_rest(detail: str) -> None:
+    def skip_rest(message_id: str) -> None:
         for name in CHECKS:
-            results.setdefault(name, Check(name, None, detail))
+            results.setdefault(name, Check(name, None, Message.of(message_id)))
 
     try:
         text, digest, header, payload = _parse(token)
-        results["format"] = Check("format", True, "a well-formed OpenBadgeCredential (VC-JWT)")
+        results["format"] = Check("format", True, Message.of("verify.format.ok"))
     except _Failed as failure:
-        results["format"] = Check("format", False, failure.detail)
-        skip_rest("not checked: the credential could not be read")
+        results["format"] = Check("format", False, failure.message)
+        skip_rest("verify.skipped.unreadable")
         return _finish(results, None, None, None)
     looked_up = False
     if jwks is None and record is None:
@@ -336,17 +355,15 @@ def verify_token(
         looked_up = True
     known_key = getattr(record, "signing_key", None) if record is not None else None
     if not run("signature", _check_signature, text, digest, header, payload, jwks, known_key):
-        skip_rest("not checked: without a valid signature nothing in it can be trusted")
+        skip_rest("verify.skipped.unsigned")
         return _finish(results, None, None, None)
     run("issuer", _check_issuer, payload)
     run("dates", _check_dates, payload, moment)
     public_id = normalise_public_id(credentials.public_id_from_credential_id(payload["jti"]))
     certificate = None
     if jwks is not None:
-        results["status"] = Check(
-            "status", None, "not checked offline: only the status list or the verify page can"
-        )
-        results["record"] = Check("record", None, "not checked offline")
+        results["status"] = Check("status", None, Message.of("verify.status.offline"))
+        results["record"] = Check("record", None, Message.of("verify.record.offline"))
     else:
         if record is not None and public_id is not None and record.public_id == public_id:
             certificate = record
@@ -357,7 +374,7 @@ def verify_token(
         if check_status:
             run("status", _check_status, certificate)
         else:
-            results["status"] = Check("status", None, "not checked")
+            results["status"] = Check("status", None, Message.of("verify.status.not_checked"))
         run("record", _check_record, certificate, digest)
     return _finish(results, public_id, payload, certificate)
 
@@ -378,7 +395,7 @@ def _finish(
         status = "invalid"
     elif "status" in failed and certificate is not None:
         status = certificate.status.value
-    elif "dates" in failed and failed["dates"].detail.startswith("expired"):
+    elif "dates" in failed and failed["dates"].message.id == "verify.dates.expired":
         status = "expired"
     else:
         status = "invalid"

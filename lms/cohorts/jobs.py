@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.accounts.models import User
 from lms.assessments.models import Submission, SubmissionState
 from lms.cohorts.models import CohortDeadline, CohortMember, MemberRole
 from lms.db import db
-from lms.i18n import DEFAULT_TIMEZONE, datetime_local, speaking_to
+from lms.i18n import DEFAULT_TIMEZONE
+from lms.messages import Message
 from lms.notifications import services as notifications
 
 #: Days before a deadline at which trainees are reminded, largest first.
@@ -58,25 +59,18 @@ def deadline_reminders(now: dt.datetime) -> str:
             module = deadline.module
             reader = db.session.get(User, user_id)
             zone = reader.timezone if reader is not None and reader.timezone else DEFAULT_TIMEZONE
-            with speaking_to(reader):
-                notifications.notify(
-                    user_id,
-                    "deadline_reminder",
-                    _(
-                        "The case study “%(title)s” is due in %(when)s",
-                        title=module.title,
-                        when=_("1 day") if days == 1 else _("%(n)d days", n=days),
-                    ),
-                    body=_(
-                        "Due %(date)s (%(zone)s time).",
-                        date=datetime_local(deadline.due_at, zone),
-                        zone=zone,
-                    ),
-                    link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
-                )
+            notifications.notify(
+                user_id,
+                "deadline_reminder",
+                Message.of("notification.deadline_reminder", title=module.title, days=days),
+                body=Message.of(
+                    "notification.deadline_reminder.body", date=deadline.due_at, zone=zone
+                ),
+                link=f"/courses/{module.course.slug}/modules/{module.slug}/case-study",
+            )
             sent += 1
     db.session.flush()
-    return _("%(n)d reminders sent", n=sent)
+    return ngettext("%(n)d reminder sent", "%(n)d reminders sent", sent, n=sent)
 
 
 def _not_handed_in(deadline: CohortDeadline) -> list[int]:

@@ -13,7 +13,7 @@ from lms.accounts.models import Role, User, UserRole
 from lms.assessments.models import Submission, SubmissionState
 from lms.cohorts.models import CohortMember, MemberRole
 from lms.db import db
-from lms.i18n import speaking_to
+from lms.messages import Message
 from lms.notifications import services as notifications
 
 #: States in which a submission waits for its grade.
@@ -61,22 +61,21 @@ def grading_backlog(now: dt.datetime) -> str:
             if _claim(user_id, submission, f"admin:{2 * days}d"):
                 recipients[user_id].append(submission)
     for user_id, rows in recipients.items():
-        with speaking_to(db.session.get(User, user_id)):
-            notifications.notify(
-                user_id,
-                "grading_backlog",
-                _("%(n)d submissions have been waiting for a grade too long", n=len(rows)),
-                body="\n".join(
-                    _(
-                        "%(module)s, attempt %(attempt)d, submitted %(date)s",
-                        module=row.module.title,
-                        attempt=row.attempt,
-                        date=row.submitted_at.date().isoformat(),
-                    )  # type: ignore[union-attr]
-                    for row in rows
-                ),
-                link="/grading/",
-            )
+        notifications.notify(
+            user_id,
+            "grading_backlog",
+            Message.of("notification.grading_backlog", n=len(rows)),
+            body=[
+                Message.of(
+                    "notification.grading_backlog.line",
+                    module=row.module.title,
+                    attempt=row.attempt,
+                    date=row.submitted_at.date(),  # type: ignore[union-attr]
+                )
+                for row in rows
+            ],
+            link="/grading/",
+        )
     db.session.flush()
     return _("%(n)d people told", n=len(recipients))
 

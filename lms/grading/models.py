@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -40,8 +41,11 @@ class Grade(TimestampMixin, db.Model):
     #: Computed on the server from the levels; None while incomplete.
     score: orm.Mapped[Decimal | None] = orm.mapped_column(sa.Numeric(4, 1))
     passed: orm.Mapped[bool | None]
-    #: Reasons for a fail, as shown to the trainee.
+    #: Reasons for a fail in English; what rows written before `reason_messages` show.
     reasons: orm.Mapped[list[str]] = orm.mapped_column(sa.JSON, default=list)
+    #: The same reasons as lms.messages ids and parameters ([{"id": ..., "params": {...}}]),
+    #: shown in the reader's language; None on rows written before there were ids.
+    reason_messages: orm.Mapped[list[dict[str, Any]] | None] = orm.mapped_column(sa.JSON)
     #: Set when the marker finished (a draft until then).
     completed_at: orm.Mapped[dt.datetime | None]
     updated_at: orm.Mapped[dt.datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow)
@@ -51,6 +55,12 @@ class Grade(TimestampMixin, db.Model):
     grader = orm.relationship("User")
 
     __mapper_args__ = {"version_id_col": version}
+
+    def reasons_shown(self) -> list[str]:
+        """Why the attempt failed, in the reader's language (old rows: as they were written)."""
+        from lms.messages import texts
+
+        return texts(self.reason_messages, self.reasons or [])
 
     def __repr__(self) -> str:
         return f"<Grade {self.id} {self.kind.value} submission={self.submission_id}>"

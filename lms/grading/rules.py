@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from lms.messages import Message
+
 LEVEL_RANGE = range(0, 5)
 
 
@@ -24,9 +26,15 @@ class Outcome:
     score: Decimal
     passed: bool
     #: Why it failed, in order: criteria below their minimum, then the score; empty on a pass.
-    reasons: list[str] = field(default_factory=list)
+    #: Shown in the reader's language (`Message.text()`), stored with `Message.to_json()`.
+    messages: list[Message] = field(default_factory=list)
     #: Codes of criteria whose level is below the minimum for their priority.
     below_minimum: list[str] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in English, as the audit trail and rows written before keep them."""
+        return [message.english() for message in self.messages]
 
 
 def criteria_of(snapshot: Mapping[str, Any], module_slug: str) -> list[CriterionRule]:
@@ -69,15 +77,22 @@ def evaluate(
         if c.priority in min_level_by_priority
         and _level(levels, c.code) < int(min_level_by_priority[c.priority])
     ]
-    reasons = [
-        f"“{c.title}” is at level {_level(levels, c.code)}; priority {c.priority} criteria "
-        f"need at least level {min_level_by_priority[c.priority]}."
+    messages = [
+        Message.of(
+            "grading.criterion_below_minimum",
+            criterion=c.title,
+            level=_level(levels, c.code),
+            priority=c.priority,
+            minimum=int(min_level_by_priority[c.priority]),
+        )
         for c in below
     ]
     if value < pass_mark:
-        reasons.append(f"The score {value} is below the pass mark of {pass_mark}.")
+        messages.append(
+            Message.of("grading.score_below_pass_mark", score=value, pass_mark=int(pass_mark))
+        )
     return Outcome(
-        score=value, passed=not reasons, reasons=reasons, below_minimum=[c.code for c in below]
+        score=value, passed=not messages, messages=messages, below_minimum=[c.code for c in below]
     )
 
 

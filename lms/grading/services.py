@@ -18,7 +18,7 @@ from lms.cohorts.models import CohortMember, MemberRole
 from lms.db import db, utcnow
 from lms.grading import rules
 from lms.grading.models import Grade, GradeKind
-from lms.i18n import speaking_to
+from lms.messages import Message
 from lms.notifications.services import notify
 from lms.signals import grade_released
 
@@ -188,8 +188,10 @@ def save_grade(
     if len(chosen) == len(codes):
         outcome = outcome_for(submission, chosen)
         grade.score, grade.passed, grade.reasons = outcome.score, outcome.passed, outcome.reasons
+        grade.reason_messages = [message.to_json() for message in outcome.messages]
     else:
         grade.score, grade.passed, grade.reasons = None, None, []
+        grade.reason_messages = []
     if complete:
         if len(chosen) != len(codes):
             raise GradingError(_("Choose a level for every criterion before finishing."))
@@ -288,19 +290,18 @@ def release(submission: Submission, grade: Grade, *, actor: User) -> None:
         score=str(grade.score),
         passed=grade.passed,
     )
-    with speaking_to(submission.user):  # the trainee's language, not the grader's
-        title = (
-            _("Your case study “%(title)s” passed", title=submission.module.title)
-            if grade.passed
-            else _("Your case study “%(title)s” was graded", title=submission.module.title)
-        )
-        notify(
-            submission.user_id,
-            "grade_released",
-            title,
-            body=_("Score %(score)s out of 100.", score=grade.score),
-            link=f"/assessments/submissions/{submission.id}",
-        )
+    # Kept as messages: shown in the trainee's language when read, not the grader's.
+    title = Message.of(
+        "notification.grade_passed" if grade.passed else "notification.grade_released",
+        title=submission.module.title,
+    )
+    notify(
+        submission.user_id,
+        "grade_released",
+        title,
+        body=Message.of("notification.grade_released.body", score=grade.score),
+        link=f"/assessments/submissions/{submission.id}",
+    )
     grade_released.send(
         current_app._get_current_object(),
         submission_id=submission.id,
@@ -342,14 +343,10 @@ def return_for_resubmission(user: User, submission: Submission, reason: str) -> 
         actor=user,
         reason=submission.return_reason,
     )
-    with speaking_to(submission.user):
-        notify(
-            submission.user_id,
-            "submission_returned",
-            _(
-                "Your case study “%(title)s” was returned for completion",
-                title=submission.module.title,
-            ),
-            body=submission.return_reason,
-            link=f"/assessments/submissions/{submission.id}",
-        )
+    notify(
+        submission.user_id,
+        "submission_returned",
+        Message.of("notification.submission_returned", title=submission.module.title),
+        body=submission.return_reason,
+        link=f"/assessments/submissions/{submission.id}",
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.accounts.models import Role, User, UserRole
 from lms.assessments.models import Submission, SubmissionState
@@ -121,4 +122,4 @@ def weekly_digest(now: dt.datetime) -> str:
             )
         sent += 1
     db.session.flush()
-    return _("%(n)d digests sent", n=sent)
+    return ngettext("%(n)d digest sent", "%(n)d digests sent", sent, n=sent)

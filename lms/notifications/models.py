@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -21,12 +22,35 @@ class Notification(db.Model):
     )
     #: What happened, e.g. "grade_released", "submission_returned".
     kind: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    #: In English (lms.messages' stable text); what rows written before `message_id` show.
     title: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    #: Someone's own words (a revocation reason) are kept here only, shown as written.
     body: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    #: The title's lms.messages id, shown in the reader's language; None on older rows.
+    message_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(80))
+    #: The title's parameters (Message.to_json()); a "body" parameter holds the body's message.
+    params: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(sa.JSON)
     #: A path inside the site to open.
     link: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
     created_at: orm.Mapped[dt.datetime] = orm.mapped_column(default=utcnow, index=True)
     read_at: orm.Mapped[dt.datetime | None]
+
+    def title_shown(self) -> str:
+        """The title in the reader's language (older rows: as written)."""
+        from lms.messages import Message
+
+        if self.message_id is None:
+            return self.title
+        return Message.from_json({"id": self.message_id, "params": self.params}).text()
+
+    def body_shown(self) -> str:
+        """The body in the reader's language when it is a message, else as written."""
+        from lms.messages import Message, text_of
+
+        if self.message_id is None or "body" not in (self.params or {}):
+            return self.body
+        message = Message.from_json({"id": self.message_id, "params": self.params})
+        return text_of(message.values["body"])
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} user={self.user_id}>"
@@ -104,6 +128,29 @@ class NotificationPreference(db.Model):
     reminders: orm.Mapped[bool] = orm.mapped_column(default=True)
     #: The weekly digest (admins).
     digests: orm.Mapped[bool] = orm.mapped_column(default=True)
+
+    def title_shown(self) -> str:
+        """The title in the reader's language (older rows: as written)."""
+        from lms.messages import Message
+
+        if self.message_id is None:
+            return self.title
+        return Message.from_json({"id": self.message_id, "params": self.params}).text()
+
+    def body_shown(self) -> str:
+        """The body in the reader's language when it is a message, else as written."""
+        from lms.messages import Message
+
+        body = (self.params or {}).get("body") if self.message_id else None
+        if isinstance(body, dict) and "message" in body:
+            return Message.from_json(body["message"]).text()
+        if isinstance(body, list):
+            return "\n".join(
+                Message.from_json(line["message"]).text()
+                for line in body
+                if isinstance(line, dict) and "message" in line
+            )
+        return self.body
 
     def __repr__(self) -> str:
         return f"<NotificationPreference user={self.user_id}>"

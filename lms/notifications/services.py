@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.db import db, utcnow
+from lms.i18n import speaking_to
+from lms.messages import Message, english_of, to_json_value
 from lms.notifications.mail import queue_mail
 from lms.notifications.models import (
     Notification,
@@ -30,21 +33,43 @@ class Category(enum.StrEnum):
 def notify(
     user_id: int,
     kind: str,
-    title: str,
-    body: str = "",
+    title: Message | str,
+    body: Message | Sequence[Message] | str = "",
     link: str = "",
     *,
     email: bool = True,
 ) -> Notification:
     """Add an in-app notification to the current transaction, and (by default) an e-mail
-    with the same news and a link back, sent after the commit."""
-    note = Notification(user_id=user_id, kind=kind, title=title[:255], body=body, link=link[:500])
+    with the same news and a link back, sent after the commit.
+
+    A `Message` title (and body) is kept by id and shown in the reader's language whenever
+    it is read; a text body is someone's own words, shown as written; a text title is kept as
+    it is (for callers that have no message id yet).
+    """
+    note = Notification(user_id=user_id, kind=kind, link=link[:500])
+    if isinstance(title, Message):
+        params = title.to_json()["params"]
+        if not isinstance(body, str):
+            params["body"] = to_json_value(_lines(body))
+        note.message_id, note.params = title.id, params
+        note.title = title.english()[:255]
+    else:
+        note.title = title[:255]
+    note.body = body if isinstance(body, str) else english_of(_lines(body))
     db.session.add(note)
     user = db.session.get(User, user_id) if email else None
     if user is not None and user.active:
         url = current_app.config["BASE_URL"] + link if link.startswith("/") else link
-        queue_mail(user.email, title, "notification", user=user, title=title, body=body, url=url)
+        with speaking_to(user):  # the reader's language, whoever caused the news
+            subject, text = note.title_shown(), note.body_shown()
+            queue_mail(
+                user.email, subject, "notification", user=user, title=subject, body=text, url=url
+            )
     return note
+
+
+def _lines(body: Message | Sequence[Message]) -> Message | list[Message]:
+    return body if isinstance(body, Message) else list(body)
 
 
 def wants(user_id: int, category: Category) -> bool:

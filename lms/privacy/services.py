@@ -42,6 +42,7 @@ from lms.certificates.models import Certificate, CertificateStatus, credential_r
 from lms.db import db, utcnow
 from lms.grading.models import Grade
 from lms.i18n import speaking_to
+from lms.messages import Message
 from lms.notifications import services as notifications
 from lms.notifications.mail import queue_mail
 from lms.notifications.models import (
@@ -126,8 +127,8 @@ def request_erasure(user: User, choice: CertificateChoice) -> ErasureRequest:
         notifications.notify(
             admin_id,
             "erasure_requested",
-            _("A person asked for their account to be erased"),
-            body=_("Review the request and approve or refuse it."),
+            Message.of("notification.erasure_requested"),
+            body=Message.of("notification.erasure_requested.body"),
             link=f"/privacy/admin/{row.id}",
         )
     return row
@@ -157,7 +158,7 @@ def refuse(row: ErasureRequest, reason: str, actor: User) -> None:
     notifications.notify(
         row.subject_ref,
         "erasure_refused",
-        _("Your request to erase your account was refused"),
+        Message.of("notification.erasure_refused"),
         body=text,
         link="/privacy/my-data",
     )

@@ -139,7 +139,7 @@ def test_verify_accepts_the_jws_as_application_jwt_or_json_without_csrf(client, 
     for response in (as_jwt, as_json):
         assert response.status_code == 200
         body = response.get_json()
-        assert set(body) == {"valid", "status", "checks", "certificate_id"}
+        assert set(body) == {"valid", "status", "checks", "certificate_id", "language"}
         assert body["valid"] is True
         assert body["status"] == "valid"
         assert body["certificate_id"] == issued.public_id
@@ -192,7 +192,9 @@ def test_verify_reports_garbage_as_a_failed_format_check(client, issued):
     assert body["checks"][0] == {
         "check": "format",
         "passed": False,
-        "detail": body["checks"][0]["detail"],
+        "detail": "not a compact JWS (three base64url parts separated by dots)",
+        "message_id": "verify.format.not_compact_jws",
+        "message": body["checks"][0]["message"],  # in the caller's language
     }
     assert all(check["passed"] is None for check in body["checks"][1:])
 

@@ -26,6 +26,8 @@ EXTRACT_ARGS = [
     "_l",
     "-k",
     "lazy_gettext",
+    "-k",
+    "_ln:1,2",
     "--ignore-dirs=.* __pycache__ node_modules",
     "--no-location",
 ]

@@ -70,7 +70,7 @@ def test_the_catalogue_translates_every_message(messages, language):
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
-        translated = catalogue.get(key)
+        translated = catalogue.get(key, context=message.context)
         if translated is None:
             problems.append(f"missing: {key!r}")
             continue
