@@ -105,6 +105,10 @@ def save_draft(module_id: int):  # type: ignore[no-untyped-def]
         )
     except services.AnswerConflict as conflict:
         flash(conflict.message, "error")
+        if _files():
+            flash(
+                _("The files you chose were not attached: choose them again, then save."), "error"
+            )
         return render_case_study(module, form=form, saved=conflict.saved, status=409)
     except services.SubmissionError as error:
         flash(error.message, "error")
